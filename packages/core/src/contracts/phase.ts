@@ -1,0 +1,60 @@
+import type { LoopEvents } from './events.js';
+import type { Logger } from './logger.js';
+import type {
+  AggregateInput,
+  AggregateResult,
+  AppliedFix,
+  DiagnoseInput,
+  Diagnosis,
+  Fix,
+  ImplementInput,
+  TestInput,
+  TestResult,
+  TimeWindow,
+} from './schemas.js';
+import type { LoopState } from './state.js';
+
+export type PhaseKind = 'aggregate' | 'diagnose' | 'implement' | 'test';
+
+export interface PhaseContext {
+  readonly iteration: number;
+  /** The folder where this iteration writes its files (iterations/NN/). */
+  readonly runDir: string;
+  /** The run's output folder (.ratchet/ by default). */
+  readonly outDir: string;
+  /** Aborted on Ctrl+C (second press), SIGTERM or a deadline: finish or abandon cleanly. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly events: LoopEvents;
+  readonly state: Readonly<LoopState>;
+  /** Runs the configured aggregate phase on a window: how the test phase re-measures. */
+  measure(window: TimeWindow): Promise<AggregateResult>;
+  /** Report progress of long work (shown by the CLI). */
+  progress(message: string, done?: number, total?: number): void;
+}
+
+export interface Phase<I, O> {
+  readonly name: string;
+  run(input: I, ctx: PhaseContext): Promise<O>;
+}
+
+export type AggregatePhase = Phase<AggregateInput, AggregateResult>;
+export type DiagnosePhase = Phase<DiagnoseInput, Diagnosis>;
+export type TestPhase = Phase<TestInput, TestResult>;
+
+export interface ImplementPhase extends Phase<ImplementInput, AppliedFix> {
+  /** Undo an applied fix exactly. Also called with a partial AppliedFix after a failed apply. */
+  rollback(applied: AppliedFix, ctx: PhaseContext): Promise<void>;
+  /**
+   * Called on resume when a run was killed while this fix was being applied: restore whatever the
+   * interrupted apply touched (from its backups) so the loop can go on from a clean state.
+   */
+  recover?(fix: Fix, ctx: PhaseContext): Promise<void>;
+}
+
+export interface PhaseSet {
+  aggregate: AggregatePhase;
+  diagnose: DiagnosePhase;
+  implement: ImplementPhase;
+  test: TestPhase;
+}
