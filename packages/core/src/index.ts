@@ -8,5 +8,6 @@ export * from './contracts/phase-module.js';
 export * from './contracts/schemas.js';
 export * from './contracts/state.js';
 export * from './di/tokens.js';
+export * from './engine/objective.js';
 export * from './errors/ratchet-error.js';
 export * from './stats/index.js';

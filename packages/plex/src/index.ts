@@ -1,1 +1,2 @@
-export {};
+export * from './api/index.js';
+export * from './logs/index.js';

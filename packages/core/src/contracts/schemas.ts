@@ -162,7 +162,9 @@ export type TestResult = z.infer<typeof TestResultSchema>;
 
 export const ObjectiveSchema = z
   .object({
-    metric: z.string().min(1).describe('The metric to improve, e.g. "urlErrors"'),
+    metric: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .describe('The metric to improve, e.g. "urlErrors", or a list of metrics whose sum is improved'),
     per: z.string().optional().describe('Divide by this metric to get a rate, e.g. "searchOps"'),
     direction: z.enum(['lower', 'higher']).default('lower'),
   })
