@@ -1,1 +1,6 @@
+export * from './binomial-test.js';
+export * from './fisher.js';
+export * from './log-gamma.js';
+export * from './mcnemar.js';
+export * from './poisson.js';
 export * from './wilson.js';

@@ -15,3 +15,13 @@ export function wilsonInterval(
   const margin = (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / denominator;
   return { low: Math.max(0, centre - margin), high: Math.min(1, centre + margin) };
 }
+
+/** A proportion with its Wilson interval, as plain numbers for reports and JSON. */
+export function wilsonRate(
+  successes: number,
+  trials: number,
+  z = 1.959963984540054,
+): { value: number; numerator: number; denominator: number; low: number; high: number } {
+  const { low, high } = wilsonInterval(successes, trials, z);
+  return { value: trials > 0 ? successes / trials : 0, numerator: successes, denominator: trials, low, high };
+}
