@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 
+export * from './config/env.js';
+export * from './config/load.js';
+export * from './config/schema.js';
 export * from './contracts/events.js';
 export * from './contracts/exit-policy.js';
 export * from './contracts/logger.js';
@@ -8,6 +11,16 @@ export * from './contracts/phase-module.js';
 export * from './contracts/schemas.js';
 export * from './contracts/state.js';
 export * from './di/tokens.js';
+export * from './engine/create-run.js';
+export * from './engine/loop-engine.js';
 export * from './engine/objective.js';
 export * from './errors/ratchet-error.js';
+export * from './phases/load-phases.js';
+export * from './phases/module-loader.js';
+export * from './policies/builtin.js';
+export * from './state/atomic-write.js';
+export * from './state/journal.js';
+export * from './state/lock.js';
+export * from './state/run-store.js';
 export * from './stats/index.js';
+export * from './util/redact.js';

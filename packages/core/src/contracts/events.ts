@@ -9,7 +9,7 @@ export interface DecisionRecord {
   at: string;
   fixId: string;
   fixName?: string;
-  outcome: Decision | 'APPLY_FAILED' | 'RESTORED';
+  outcome: Decision | 'APPLY_FAILED' | 'RESTORED' | 'DRY_RUN';
   next: string;
   rationale: string;
   rule?: string;

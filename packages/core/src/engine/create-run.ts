@@ -1,0 +1,86 @@
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { container as rootContainer } from 'tsyringe';
+import type { LoadedConfig } from '../config/load.js';
+import { LoopEvents } from '../contracts/events.js';
+import type { Logger } from '../contracts/logger.js';
+import { TOKENS } from '../di/tokens.js';
+import { loadCustomPolicies, loadPhases } from '../phases/load-phases.js';
+import { builtinPolicies } from '../policies/builtin.js';
+import { writeJsonAtomic } from '../state/atomic-write.js';
+import { RunStore } from '../state/run-store.js';
+import { redactSecrets } from '../util/redact.js';
+import { ENGINE_OPTIONS, type EngineOptions, LoopEngine } from './loop-engine.js';
+
+export interface PrepareRunOptions {
+  loaded: LoadedConfig;
+  /** Overrides the config's outDir (relative to the current folder). */
+  outDir?: string;
+  log: Logger;
+  events?: LoopEvents;
+  maxIterations?: number;
+  dryRun?: boolean;
+  /** Approval given up front (`--yes`): phases that would ask do not. */
+  yes?: boolean;
+  beforeIteration?: (iteration: number) => Promise<void>;
+  stopRequested?: () => boolean;
+  signal?: AbortSignal;
+}
+
+export interface PreparedRun {
+  engine: LoopEngine;
+  store: RunStore;
+  events: LoopEvents;
+}
+
+/**
+ * Builds one run: a child DI container holding the four phases the config names, the exit
+ * policies, and the engine. A child container per run keeps runs (and tests) apart.
+ */
+export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRun> {
+  const { loaded, log } = options;
+  const config = loaded.resolved;
+  const outDir = resolve(options.outDir ?? resolve(loaded.configDir, config.outDir));
+  const events = options.events ?? new LoopEvents();
+  const store = new RunStore(outDir);
+  const container = rootContainer.createChildContainer();
+  const settings = {
+    objective: config.objective,
+    judge: config.judge,
+    outDir,
+    yes: options.yes ?? false,
+    dryRun: options.dryRun ?? false,
+  };
+  const loadContext = { configDir: loaded.configDir, container, log, settings };
+  const phases = await loadPhases(config, loadContext);
+  const exit = { ...config.exit, maxIterations: options.maxIterations ?? config.exit.maxIterations };
+  const policies = [...builtinPolicies(exit), ...(await loadCustomPolicies(config, loadContext))];
+
+  // The config as written, secrets redacted: `${PLEX_TOKEN}` stays a reference, never its value.
+  writeJsonAtomic(resolve(outDir, 'run_config.json'), {
+    source: loaded.filepath,
+    config: redactSecrets(loaded.config),
+  });
+
+  const engineOptions: EngineOptions = {
+    store,
+    objective: config.objective,
+    priority: config.priority,
+    minSamples: config.judge.minSamples,
+    maxMonitor: config.judge.maxMonitor,
+    stopFile: config.exit.stopFile,
+    dryRun: options.dryRun,
+    beforeIteration: options.beforeIteration,
+    stopRequested: options.stopRequested,
+    signal: options.signal,
+  };
+  container.register(TOKENS.Aggregate, { useValue: phases.aggregate });
+  container.register(TOKENS.Diagnose, { useValue: phases.diagnose });
+  container.register(TOKENS.Implement, { useValue: phases.implement });
+  container.register(TOKENS.Test, { useValue: phases.test });
+  container.register(TOKENS.ExitPolicies, { useValue: policies });
+  container.register(TOKENS.Events, { useValue: events });
+  container.register(TOKENS.Logger, { useValue: log });
+  container.register(ENGINE_OPTIONS, { useValue: engineOptions });
+  return { engine: container.resolve(LoopEngine), store, events };
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+
+export interface JournalEntry {
+  seq: number;
+  at: string;
+  type: string;
+  iteration?: number;
+  step?: string;
+  fixId?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface JournalReadResult {
+  entries: JournalEntry[];
+  /** A last line cut short by a crash: ignored, and reported here. */
+  tornTail: string | null;
+  /** Lines before the last that fail their checksum: the journal was edited or damaged. */
+  corruptLines: number[];
+}
+
+function checksum(body: string): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 16);
+}
+
+/**
+ * Append-only journal of transitions, one line each: `<checksum> <json>`. Every line is written
+ * and fsynced before the transition it announces takes effect, so after a crash the journal tells
+ * how far the run got even when the state snapshot is one step behind.
+ */
+export class Journal {
+  private seq: number;
+
+  constructor(private readonly path: string) {
+    const { entries } = existsSync(path) ? Journal.read(path) : { entries: [] };
+    this.seq = entries.at(-1)?.seq ?? 0;
+  }
+
+  append(entry: Omit<JournalEntry, 'seq' | 'at'>): JournalEntry {
+    this.seq += 1;
+    const full: JournalEntry = { seq: this.seq, at: new Date().toISOString(), ...entry };
+    const body = JSON.stringify(full);
+    const fd = openSync(this.path, 'a');
+    try {
+      writeSync(fd, `${checksum(body)} ${body}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return full;
+  }
+
+  static read(path: string): JournalReadResult {
+    if (!existsSync(path)) return { entries: [], tornTail: null, corruptLines: [] };
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n');
+    const endsClean = text.endsWith('\n') || text.length === 0;
+    const last = lines.pop() ?? '';
+    const entries: JournalEntry[] = [];
+    const corruptLines: number[] = [];
+    let tornTail: string | null = endsClean ? null : last;
+    lines.forEach((line, index) => {
+      const parsed = parseLine(line);
+      if (parsed) entries.push(parsed);
+      else if (index === lines.length - 1 && tornTail === null) tornTail = line;
+      else corruptLines.push(index + 1);
+    });
+    return { entries, tornTail, corruptLines };
+  }
+}
+
+function parseLine(line: string): JournalEntry | undefined {
+  const space = line.indexOf(' ');
+  if (space <= 0) return undefined;
+  const body = line.slice(space + 1);
+  if (checksum(body) !== line.slice(0, space)) return undefined;
+  try {
+    return JSON.parse(body) as JournalEntry;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DecisionRecord } from '../contracts/events.js';
+import { type LoopState, LoopStateSchema } from '../contracts/state.js';
+import { RatchetError } from '../errors/ratchet-error.js';
+import { writeJsonAtomic } from './atomic-write.js';
+import { Journal } from './journal.js';
+import { RunLock } from './lock.js';
+
+export const RUN_FILES = {
+  state: 'loop_state.json',
+  journal: 'journal.jsonl',
+  decisions: 'decision_log.json',
+  lock: '.lock',
+  reportMarkdown: 'final_improvement_report.md',
+  reportHtml: 'final_improvement_report.html',
+  iterations: 'iterations',
+  backups: 'backups',
+} as const;
+
+/** The files of one run's output folder, and the only code that reads or writes them. */
+export class RunStore {
+  readonly journal: Journal;
+  readonly lock: RunLock;
+
+  constructor(readonly outDir: string) {
+    mkdirSync(outDir, { recursive: true });
+    this.journal = new Journal(this.path('journal'));
+    this.lock = new RunLock(this.path('lock'));
+  }
+
+  path(file: keyof typeof RUN_FILES): string {
+    return join(this.outDir, RUN_FILES[file]);
+  }
+
+  iterationDir(iteration: number): string {
+    const dir = join(this.outDir, RUN_FILES.iterations, String(iteration).padStart(2, '0'));
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  hasState(): boolean {
+    return existsSync(this.path('state'));
+  }
+
+  loadState(): LoopState {
+    return RunStore.readState(this.path('state'));
+  }
+
+  static readState(file: string): LoopState {
+    if (!existsSync(file)) {
+      throw new RatchetError('STATE_NOT_FOUND', `no run state at ${file}`, {
+        hint: 'start a run with `ratchet run`, or pass the --out folder of an existing run',
+      });
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new RatchetError('STATE_INVALID', `${file} is not valid JSON: ${(error as Error).message}`);
+    }
+    const parsed = LoopStateSchema.safeParse(raw);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new RatchetError(
+        'STATE_INVALID',
+        `${file} does not hold a Ratchet run state: ${first?.path.join('.') || '(root)'}: ${first?.message}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  saveState(state: LoopState): void {
+    state.updatedAt = new Date().toISOString();
+    writeJsonAtomic(this.path('state'), state);
+  }
+
+  loadDecisions(): DecisionRecord[] {
+    const file = this.path('decisions');
+    if (!existsSync(file)) return [];
+    try {
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { decisions?: DecisionRecord[] };
+      return parsed.decisions ?? [];
+    } catch (error) {
+      throw new RatchetError('STATE_INVALID', `${file} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+
+  saveDecisions(decisions: DecisionRecord[]): void {
+    writeJsonAtomic(this.path('decisions'), { version: 1, decisions });
+  }
+}
