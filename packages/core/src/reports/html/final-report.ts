@@ -32,8 +32,8 @@ function fixTitle(fixId: string, name: string | undefined): string {
   return name && name !== fixId ? `${e(name)} <code>${e(fixId)}</code>` : `<code>${e(fixId)}</code>`;
 }
 
-function card(label: string, valueHtml: string, detailHtml = ''): string {
-  return `<div class="card"><div class="label">${e(label)}</div><div class="value">${valueHtml}</div>${detailHtml ? `<div class="muted">${detailHtml}</div>` : ''}</div>`;
+function card(label: string, valueHtml: string, detailHtml = '', valueClass = 'value'): string {
+  return `<div class="card"><div class="label">${e(label)}</div><div class="${valueClass}">${valueHtml}</div>${detailHtml ? `<div class="muted">${detailHtml}</div>` : ''}</div>`;
 }
 
 function renderSummary(model: ReportModel): string {
@@ -46,7 +46,7 @@ function renderSummary(model: ReportModel): string {
 <div class="cards">
 ${card('Baseline → final', `${e(formatNumber(objective.baseline))} → ${e(formatNumber(objective.final))}`, objectiveChangeHtml(objective))}
 ${card('Best objective', e(formatNumber(objective.best)))}
-${card('Exit condition', exit, state.exitReason ? e(state.exitReason) : '')}
+${card('Exit condition', exit, state.exitReason ? e(state.exitReason) : '', 'value small')}
 ${card('Iterations', String(state.iterationHistory.length), `status ${e(state.status)}`)}
 ${card('Fixes', `${counts.kept} kept`, `${counts.rolledBack} rolled back · ${counts.failed} failed to apply`)}
 </div></section>`;
@@ -65,7 +65,7 @@ function renderCharts(model: ReportModel): string {
   const metricCharts = model.metricSeries
     .map(
       (series) =>
-        `<figure id="${e(htmlId('metric', series.name))}">${renderLineChartSvg({ title: series.name, points: series.points, xLabel: 'iteration', color: '#7c3aed' })}</figure>`,
+        `<figure id="${e(htmlId('metric', series.name))}">${renderLineChartSvg({ title: series.name, points: series.points, xLabel: 'iteration', width: 360, height: 210, color: '#7c3aed' })}</figure>`,
     )
     .join('\n');
   return `<section id="charts"><h2>Over the iterations</h2>

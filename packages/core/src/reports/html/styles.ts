@@ -8,14 +8,16 @@ h1 { font-size: 1.7rem; margin: 0 0 4px; overflow-wrap: anywhere; }
 h2 { font-size: 1.25rem; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 18px 0 6px; overflow-wrap: anywhere; }
 .meta, .muted { color: var(--muted); font-size: 0.9rem; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 12px; margin: 16px 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; margin: 16px 0; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 .card .label { color: var(--muted); font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.04em; }
-.card .value { font-size: 1.35rem; font-weight: 600; overflow-wrap: anywhere; }
+.card .value { font-size: 1.25rem; font-weight: 600; overflow-wrap: anywhere; }
+.card .value.small { font-size: 1rem; }
 .better { color: var(--kept); } .worse { color: var(--failed); }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f3f4f6; font-weight: 600; }
+tbody th { background: none; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.85em; }
 pre { background: #f3f4f6; padding: 8px 10px; border-radius: 6px; white-space: pre-wrap; overflow-wrap: anywhere; margin: 6px 0; }
@@ -25,7 +27,7 @@ pre { background: #f3f4f6; padding: 8px 10px; border-radius: 6px; white-space: p
 .fix { border-left: 4px solid var(--line); padding: 4px 0 4px 12px; margin: 12px 0; break-inside: avoid; }
 .fix.kept { border-color: var(--kept); } .fix.rolled-back { border-color: var(--rolled); } .fix.failed { border-color: var(--failed); }
 .rationale { white-space: pre-wrap; margin: 4px 0; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 16px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 16px; }
 figure { margin: 0; break-inside: avoid; }
 figure.objective svg { max-width: 760px; }
 svg.chart { width: 100%; height: auto; display: block; font-family: inherit; }

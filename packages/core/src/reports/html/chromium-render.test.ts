@@ -1,0 +1,103 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { colourStats, decodePng } from '../fixtures/png.test-helpers.js';
+import { realisticRun } from '../fixtures/realistic-run.test-helpers.js';
+import { renderFinalReportHtml } from './final-report.js';
+
+// CI installs it with: apt-get update && apt-get install -y chromium
+const CHROMIUM_CANDIDATES = [process.env.RATCHET_CHROMIUM, 'chromium', 'chromium-browser', 'google-chrome'];
+
+async function findChromium(): Promise<string> {
+  for (const candidate of CHROMIUM_CANDIDATES) {
+    if (!candidate) continue;
+    const probe = await execa(candidate, ['--version'], { reject: false, timeout: 15_000 });
+    if (probe.exitCode === 0) return candidate;
+  }
+  throw new Error(
+    'No Chromium found (tried RATCHET_CHROMIUM, chromium, chromium-browser, google-chrome). Install it: apt-get update && apt-get install -y chromium',
+  );
+}
+
+describe('the HTML report in headless Chromium', () => {
+  let folder: string;
+  let reportUrl: string;
+  let chromium: string;
+  const metricCount = Object.keys(realisticRun().state.baselineMetrics ?? {}).length;
+
+  async function runChromium(...args: string[]) {
+    const profile = await mkdtemp(join(folder, 'profile-'));
+    return execa(
+      chromium,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        ...args,
+        reportUrl,
+      ],
+      { timeout: 60_000 },
+    );
+  }
+
+  beforeAll(async () => {
+    chromium = await findChromium();
+    folder = await mkdtemp(join(tmpdir(), 'ratchet-report-chromium-'));
+    const { state, decisions } = realisticRun();
+    decisions[0] = { ...decisions[0]!, fixName: '<script>document.title="pwned"</script>Normalize' };
+    const html = renderFinalReportHtml({
+      state,
+      decisions,
+      generatedAt: new Date('2024-05-01T10:12:00Z'),
+      title: '<script>alert(1)</script> SimDB',
+    });
+    const file = join(folder, 'final_improvement_report.html');
+    await writeFile(file, html);
+    reportUrl = pathToFileURL(file).href;
+  });
+
+  afterAll(async () => {
+    if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('renders every chart as an SVG in the DOM and runs no script from the data', async () => {
+    const { stdout } = await runChromium('--dump-dom');
+    const charts = stdout.match(/<svg class="chart"/g) ?? [];
+    expect(charts).toHaveLength(1 + metricCount);
+    expect(stdout).toContain('<path class="line"');
+    expect(stdout).toContain('<circle class="point"');
+    expect(stdout).not.toMatch(/<script/i);
+    expect(stdout).toContain('&lt;script&gt;alert(1)&lt;/script&gt; SimDB');
+    expect(stdout).not.toContain('pwned</title>');
+    expect(stdout).toContain('Fixes');
+  });
+
+  it('paints a screenshot that is not blank and shows the objective line in its colour', async () => {
+    const png = join(folder, 'report.png');
+    await runChromium(`--screenshot=${png}`, '--window-size=1200,2000');
+    const image = decodePng(await readFile(png));
+    expect(image.width).toBe(1200);
+    expect(image.height).toBe(2000);
+    const stats = colourStats(image);
+    expect(stats.distinctColours).toBeGreaterThan(50);
+    expect(stats.inkShare).toBeGreaterThan(0.05);
+    let objectiveBlue = 0;
+    for (let index = 0; index < image.width * image.height; index += 1) {
+      const [r, g, b] = [
+        image.pixels[index * 4]!,
+        image.pixels[index * 4 + 1]!,
+        image.pixels[index * 4 + 2]!,
+      ];
+      if (Math.abs(r - 0x25) < 24 && Math.abs(g - 0x63) < 24 && Math.abs(b - 0xeb) < 24) objectiveBlue += 1;
+    }
+    expect(objectiveBlue).toBeGreaterThan(300);
+  });
+});
