@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Streams the file, so hashing a large file does not load it into memory. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * One hash for a folder tree: every entry's relative path, type, permission bits and content (or
+ * link target), in sorted order. Two trees hash alike exactly when a restore was byte-exact.
+ */
+export async function sha256Tree(root: string): Promise<string> {
+  const hash = createHash('sha256');
+  const rootStat = await lstat(root);
+  hash.update(`.\0dir\0${(rootStat.mode & 0o7777).toString(8)}\n`);
+  async function walk(folder: string, prefix: string): Promise<void> {
+    const names = (await readdir(folder)).sort();
+    for (const name of names) {
+      const full = join(folder, name);
+      const rel = prefix ? `${prefix}/${name}` : name;
+      const stat = await lstat(full);
+      const mode = (stat.mode & 0o7777).toString(8);
+      if (stat.isSymbolicLink()) {
+        hash.update(`${rel}\0link\0${mode}\0${await readlink(full)}\n`);
+      } else if (stat.isDirectory()) {
+        hash.update(`${rel}\0dir\0${mode}\n`);
+        await walk(full, rel);
+      } else if (stat.isFile()) {
+        hash.update(`${rel}\0file\0${mode}\0${await sha256File(full)}\n`);
+      } else {
+        hash.update(`${rel}\0other\0${mode}\n`);
+      }
+    }
+  }
+  await walk(root, '');
+  return hash.digest('hex');
+}

@@ -1,0 +1,91 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+
+export interface ImplementationRecord {
+  fixId: string;
+  fixName?: string;
+  outcome: 'applied' | 'dry-run' | 'failed' | 'declined';
+  startedAt: string;
+  durationMs: number;
+  backups?: string;
+  restarted: boolean;
+  changes: Record<string, unknown>[];
+  targets: {
+    path: string;
+    kind: string;
+    hashBefore: string | null;
+    hashAfter: string | null;
+    mode: number | null;
+  }[];
+  error?: string;
+  restoredAfterFailure?: boolean;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+export function renderMarkdown(records: readonly ImplementationRecord[]): string {
+  const parts: string[] = [];
+  for (const record of records) {
+    const title = record.fixName ? `${record.fixName} (\`${record.fixId}\`)` : `\`${record.fixId}\``;
+    parts.push(`## Implementation: ${title}`, '');
+    const outcome =
+      record.outcome === 'failed'
+        ? `failed${record.restoredAfterFailure ? ', everything restored' : ''}`
+        : record.outcome === 'dry-run'
+          ? 'dry run (nothing changed)'
+          : record.outcome;
+    parts.push(
+      `- Outcome: ${outcome}`,
+      `- Duration: ${record.durationMs} ms`,
+      `- Restarted: ${record.restarted ? 'yes' : 'no'}`,
+    );
+    if (record.backups) parts.push(`- Backups: \`${record.backups}\``);
+    if (record.error) parts.push(`- Error: ${escapeCell(record.error)}`);
+    parts.push(
+      '',
+      '| # | Action | Target | What | Before (sha256) | After (sha256) |',
+      '| - | - | - | - | - | - |',
+    );
+    for (const [index, change] of record.changes.entries()) {
+      const short = (hash: unknown) => (typeof hash === 'string' ? hash.slice(0, 12) : '-');
+      parts.push(
+        `| ${index + 1} | ${change.action} | ${escapeCell(String(change.path ?? '-'))} | ${escapeCell(String(change.description ?? ''))} | ${short(change.hashBefore)} | ${short(change.hashAfter)} |`,
+      );
+    }
+    const diffs = record.changes.filter(
+      (change) => typeof change.diff === 'string' && change.diff.length > 0,
+    );
+    for (const change of diffs) {
+      const fence = String(change.diff).includes('```') ? '~~~~' : '```';
+      parts.push('', `${fence}diff`, String(change.diff).trimEnd(), fence);
+    }
+    parts.push('');
+  }
+  return parts.join('\n');
+}
+
+/**
+ * Writes `implementation.json` and `implementation.md` into the iteration folder. When the same
+ * iteration applies several fixes (a kept fix, then the next), the earlier records are kept under
+ * `earlier`; the top level is always the latest fix.
+ */
+export async function writeImplementationReport(runDir: string, record: ImplementationRecord): Promise<void> {
+  await mkdir(runDir, { recursive: true });
+  const jsonPath = join(runDir, 'implementation.json');
+  let earlier: ImplementationRecord[] = [];
+  try {
+    const previous = JSON.parse(await readFile(jsonPath, 'utf8')) as ImplementationRecord & {
+      earlier?: ImplementationRecord[];
+    };
+    const { earlier: olderStill = [], ...latest } = previous;
+    earlier = [...olderStill, latest];
+  } catch {
+    earlier = [];
+  }
+  const document = { ...record, ...(earlier.length ? { earlier } : {}) };
+  await writeFileAtomic(jsonPath, `${JSON.stringify(document, null, 2)}\n`);
+  await writeFileAtomic(join(runDir, 'implementation.md'), renderMarkdown([...earlier, record]));
+}

@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@ratchet/core';
+import { runArgv } from '../actions/command.js';
+import { displayUrl, redact } from './redact.js';
+
+export interface RestartSettings {
+  command: string[];
+  healthUrl?: string;
+  healthCommand?: string[];
+  timeoutMs: number;
+  intervalMs: number;
+}
+
+export interface RestartReport {
+  durationMs: number;
+  healthChecks: number;
+}
+
+async function probeOnce(
+  settings: RestartSettings,
+  token: string | undefined,
+  waitMs: number,
+): Promise<string | true> {
+  if (settings.healthUrl) {
+    try {
+      const response = await fetch(settings.healthUrl, {
+        headers: token
+          ? { 'X-Plex-Token': token, Accept: 'application/json' }
+          : { Accept: 'application/json' },
+        signal: AbortSignal.timeout(Math.max(250, waitMs)),
+      });
+      await response.body?.cancel();
+      return response.ok ? true : `HTTP ${response.status}`;
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      return cause ?? (error as Error).name;
+    }
+  }
+  if (settings.healthCommand) {
+    try {
+      await runArgv(settings.healthCommand, { timeoutMs: Math.max(250, waitMs) });
+      return true;
+    } catch (error) {
+      return (error as Error).message.split('\n')[0] ?? 'failed';
+    }
+  }
+  return true;
+}
+
+/**
+ * Runs the configured restart command, then polls the health check (an URL answering 2xx, or a
+ * command exiting 0) until it passes or the timeout runs out. Throws with the last health answer.
+ */
+export async function restartServer(
+  settings: RestartSettings,
+  options: { token?: string; log: Logger; signal?: AbortSignal },
+): Promise<RestartReport> {
+  const started = Date.now();
+  try {
+    await runArgv(settings.command, { timeoutMs: settings.timeoutMs, signal: options.signal });
+  } catch (error) {
+    throw new Error(`restart command failed: ${redact((error as Error).message, options.token)}`);
+  }
+  const deadline = started + settings.timeoutMs;
+  let checks = 0;
+  let last = 'not checked';
+  for (;;) {
+    checks += 1;
+    const answer = await probeOnce(
+      settings,
+      options.token,
+      Math.min(settings.intervalMs * 5, deadline - Date.now()),
+    );
+    if (answer === true) return { durationMs: Date.now() - started, healthChecks: checks };
+    last = redact(answer, options.token);
+    if (Date.now() + settings.intervalMs > deadline) break;
+    options.log.debug('implement: waiting for the server to become healthy', { last, checks });
+    await sleep(settings.intervalMs, undefined, { signal: options.signal });
+  }
+  const what = settings.healthUrl ? displayUrl(settings.healthUrl) : 'the health command';
+  throw new Error(
+    `the server did not become healthy within ${settings.timeoutMs} ms (${what}, last answer: ${last})`,
+  );
+}
