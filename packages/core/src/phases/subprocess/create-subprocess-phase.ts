@@ -278,7 +278,7 @@ function parseResult(text: string, label: string, where: string, outcome: Comman
       'SUBPROCESS_BAD_JSON',
       empty
         ? `${label} exited with code 0 but ${where} is empty: expected a JSON result.${stderrSection(outcome)}`
-        : `${label} wrote invalid JSON to ${where}${position}${stderrSection(outcome)}`,
+        : `${label} wrote invalid JSON to ${where}${position}\n${stderrSection(outcome).trimStart()}`,
       {
         hint:
           where === 'stdout'
