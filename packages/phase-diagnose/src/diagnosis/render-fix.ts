@@ -1,0 +1,68 @@
+import type { FixAction } from '@ratchet/core';
+import { PATH_CAPTURE } from '../rules/load-rules.js';
+import type { RuleHit } from '../rules/match-rule.js';
+import type { RuleFix } from '../rules/rule-schema.js';
+import { placeholdersInValue, renderText, renderValue, withProseDefaults } from '../rules/template.js';
+
+/** A fix as one rule proposes it for one hit, before hits are merged and ranked. */
+export interface FixCandidate {
+  id: string;
+  name: string;
+  rootCause: string;
+  ruleId: string;
+  source: string[];
+  confidence: number;
+  removes: number;
+  removesBasis: string | undefined;
+  alternativeOf: string | undefined;
+  actions: FixAction[];
+  targets: string[];
+}
+
+/** Actions that use {{path}} are repeated once per matching path of the error type. */
+function renderActions(actions: unknown[], hit: RuleHit): FixAction[] {
+  return actions.flatMap((action) => {
+    if (!placeholdersInValue(action).includes(PATH_CAPTURE))
+      return [renderValue(action, hit.captures) as FixAction];
+    return hit.paths.map(
+      (path) => renderValue(action, { ...hit.captures, [PATH_CAPTURE]: path }) as FixAction,
+    );
+  });
+}
+
+export function renderFix(fix: RuleFix, hit: RuleHit): FixCandidate {
+  const { rule, captures } = hit;
+  const confidence = fix.confidence ?? rule.confidence;
+  const prose = withProseDefaults(captures);
+  return {
+    id: renderText(fix.id, captures).replace(/\s+/g, '-'),
+    name: renderText(fix.name, prose),
+    rootCause: renderText(rule.rootCause, prose),
+    ruleId: rule.id,
+    source: rule.source === undefined ? [] : Array.isArray(rule.source) ? rule.source : [rule.source],
+    confidence,
+    removes: fix.expectedImprovement?.value ?? confidence,
+    removesBasis: fix.expectedImprovement ? renderText(fix.expectedImprovement.basis, prose) : undefined,
+    alternativeOf: fix.alternativeOf === undefined ? undefined : renderText(fix.alternativeOf, captures),
+    actions: renderActions(fix.actions, hit),
+    targets: [hit.errorType.id],
+  };
+}
+
+/** Same fix id from several hits: one fix targeting all their error types. */
+export function mergeCandidates(into: FixCandidate, other: FixCandidate): void {
+  for (const target of other.targets) if (!into.targets.includes(target)) into.targets.push(target);
+  const seen = new Set(into.actions.map((action) => JSON.stringify(action)));
+  for (const action of other.actions) {
+    const key = JSON.stringify(action);
+    if (!seen.has(key)) {
+      seen.add(key);
+      into.actions.push(action);
+    }
+  }
+  // A restart belongs after every change it is meant to pick up.
+  const restarts = into.actions.filter((action) => action.type === 'restart');
+  if (restarts.length > 0)
+    into.actions = [...into.actions.filter((action) => action.type !== 'restart'), restarts[0]!];
+  into.confidence = Math.max(into.confidence, other.confidence);
+}
