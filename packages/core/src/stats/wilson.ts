@@ -22,6 +22,9 @@ export function wilsonRate(
   trials: number,
   z = 1.959963984540054,
 ): { value: number; numerator: number; denominator: number; low: number; high: number } {
-  const { low, high } = wilsonInterval(successes, trials, z);
+  const interval = wilsonInterval(successes, trials, z);
+  // At 0/n and n/n the bound is exact; rounding would otherwise print 2.8e-17.
+  const low = successes === 0 ? 0 : interval.low;
+  const high = successes === trials ? 1 : interval.high;
   return { value: trials > 0 ? successes / trials : 0, numerator: successes, denominator: trials, low, high };
 }
