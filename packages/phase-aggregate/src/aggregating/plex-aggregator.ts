@@ -1,0 +1,673 @@
+import { createHash } from 'node:crypto';
+import type { AggregateResult, ErrorType, ItemOutcome, Rate } from '@ratchet/core';
+import { wilsonInterval } from '@ratchet/core';
+import type { LogRule } from '@ratchet/plex';
+import {
+  ERROR_LEVELS,
+  hostOf,
+  httpStatusOf,
+  isExceptionMessage,
+  isModelErrorMessage,
+  isSearchMessage,
+  isTracebackBodyLine,
+  isUpdateRequestMessage,
+  isUrlErrorMessage,
+  LOADING_MODEL_PREFIX,
+  MODEL_READ_PATH_PREFIX,
+  PLEX_ERROR_RULES,
+  parseExceptionTail,
+  parsePlexLine,
+  plexTimestampToIso,
+  quotedUrlOf,
+  searchItemIdOf,
+  URL_ERROR_PREFIX,
+  updateGuidOf,
+} from '@ratchet/plex';
+import { type TemplateCluster, TemplateMiner } from '../mining/template-miner.js';
+import type { ReadProblem, ReadStats } from '../reading/line-reader.js';
+import { compileRules, RuleSet, type RuleSet as RuleSetType } from './rules.js';
+
+export const PLEX_METRICS = [
+  'records',
+  'searchOps',
+  'updateOps',
+  'urlErrors',
+  'modelErrors',
+  'exceptions',
+  'titleMatchFailures',
+  'errorRecords',
+  'unparsedLines',
+  'orphanTracebacks',
+] as const;
+export type PlexMetric = (typeof PLEX_METRICS)[number];
+export type MetricCounts = Record<PlexMetric, number>;
+
+const MAX_EXAMPLES = 3;
+const MAX_LISTED = 200;
+const MAX_FILES_LISTED = 50;
+const MAX_EXAMPLE_CHARS = 2000;
+const MAX_ERROR_TYPES = 5000;
+const MAX_ITEMS = 100_000;
+const MAX_OPEN_THREADS = 10_000;
+
+function emptyCounts(): MetricCounts {
+  return Object.fromEntries(PLEX_METRICS.map((metric) => [metric, 0])) as MetricCounts;
+}
+
+/** A window in Plex's own timestamp form (local time), compared as strings. */
+export interface PlexWindow {
+  start?: string;
+  end?: string;
+}
+
+interface Operation {
+  item: string | undefined;
+  failed: boolean;
+}
+
+interface PendingRecord {
+  file: string;
+  agent: string;
+  timestamp: string | undefined;
+  threadKey: string;
+  level: string | undefined;
+  message: string;
+  line: string;
+  tail: string | undefined;
+  isException: boolean;
+  operation: Operation | undefined;
+}
+
+interface ErrorAccumulator {
+  category: string;
+  agent: string;
+  level: string | undefined;
+  keyParts: string[];
+  cluster: TemplateCluster | undefined;
+  template: string | undefined;
+  count: number;
+  firstSeen: string | undefined;
+  lastSeen: string | undefined;
+  examples: string[];
+  files: Set<string>;
+  items: Set<string>;
+  paths: Set<string>;
+  httpStatus: number | undefined;
+  host: string | undefined;
+  exceptionType: string | undefined;
+  exceptionMessage: string | undefined;
+}
+
+interface Detail {
+  httpStatus?: number | undefined;
+  host?: string | undefined;
+  exceptionType?: string | undefined;
+  exceptionMessage?: string | undefined;
+  path?: string | undefined;
+  template?: string | undefined;
+}
+
+interface FileState {
+  path: string;
+  agent: string;
+  counts: MetricCounts;
+  lastTimestamp: string | undefined;
+  sawRecord: boolean;
+  skipping: boolean;
+  orphanLines: number;
+  orphanTail: string | undefined;
+  orphanFrames: number;
+}
+
+export interface PlexAggregatorOptions {
+  window?: PlexWindow;
+  /** User rules, tried before the built-in Plex rules. */
+  rules?: readonly LogRule[];
+}
+
+const LOCAL_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
+const RESOURCE_HASHES_URL = /hashes\.json|resourceHashes/;
+
+function bounded(set: Set<string>, value: string | undefined, max = MAX_LISTED): void {
+  if (value !== undefined && set.size < max) set.add(value);
+}
+
+function shortHash(text: string): string {
+  return createHash('sha1').update(text).digest('hex').slice(0, 10);
+}
+
+function hostnameOf(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  return LOCAL_HOSTS.test(host) ? host : host.replace(/:\d+$/, '');
+}
+
+/**
+ * Streams Plex plug-in log lines into metrics, error types and per-item outcomes. Feed it with
+ * `beginFile`, `line` for every line, `endFile`; then `result()`. Memory is bounded: error types,
+ * items, open operations and examples are capped.
+ */
+export class PlexAggregator {
+  private readonly window: PlexWindow | undefined;
+  private readonly userRules: RuleSetType;
+  private readonly builtinRules: RuleSetType;
+  private readonly miner = new TemplateMiner({ maxClusters: 2000 });
+  private readonly totals = emptyCounts();
+  private readonly perAgent = new Map<string, MetricCounts>();
+  private readonly perFile: Array<{ path: string; agent: string; counts: MetricCounts; stats?: ReadStats }> =
+    [];
+  private readonly errors = new Map<string, ErrorAccumulator>();
+  private errorTypesDropped = 0;
+  private readonly items = new Map<string, boolean>();
+  private itemsDropped = 0;
+  private readonly operations = new Map<string, Operation>();
+  private readonly pendingUrlErrors = new Map<string, PendingRecord>();
+  private readonly problems: ReadProblem[] = [];
+  private file: FileState | undefined;
+  private fileCounts = emptyCounts();
+  private agentCounts = emptyCounts();
+  private pending: PendingRecord | undefined;
+
+  constructor(options: PlexAggregatorOptions = {}) {
+    this.window = options.window;
+    this.userRules = new RuleSet(compileRules(options.rules ?? [], 'rules'));
+    this.builtinRules = new RuleSet(compileRules(PLEX_ERROR_RULES, 'built-in rules'));
+  }
+
+  beginFile(path: string, agent: string): void {
+    this.endFile();
+    let agentCounts = this.perAgent.get(agent);
+    if (!agentCounts) {
+      agentCounts = emptyCounts();
+      this.perAgent.set(agent, agentCounts);
+    }
+    this.agentCounts = agentCounts;
+    this.fileCounts = emptyCounts();
+    this.perFile.push({ path, agent, counts: this.fileCounts });
+    this.file = {
+      path,
+      agent,
+      counts: this.fileCounts,
+      lastTimestamp: undefined,
+      sawRecord: false,
+      skipping: false,
+      orphanLines: 0,
+      orphanTail: undefined,
+      orphanFrames: 0,
+    };
+  }
+
+  /** Records what the reader saw and the problems it met for the current file. */
+  fileRead(stats: ReadStats, problems: readonly ReadProblem[]): void {
+    const entry = this.perFile[this.perFile.length - 1];
+    if (entry) entry.stats = stats;
+    this.problems.push(...problems);
+  }
+
+  addProblems(problems: readonly ReadProblem[]): void {
+    this.problems.push(...problems);
+  }
+
+  endFile(): void {
+    const file = this.file;
+    if (!file) return;
+    this.finishPending();
+    if (!file.sawRecord) this.finishOrphanFragment(undefined);
+    for (const pendingUrl of this.pendingUrlErrors.values()) this.emitUrlError(pendingUrl, undefined);
+    this.pendingUrlErrors.clear();
+    this.operations.clear();
+    this.file = undefined;
+  }
+
+  private count(metric: PlexMetric): void {
+    this.totals[metric] += 1;
+    this.fileCounts[metric] += 1;
+    this.agentCounts[metric] += 1;
+  }
+
+  line(line: string): void {
+    const file = this.file;
+    if (!file) throw new Error('PlexAggregator.line called before beginFile');
+    const record = parsePlexLine(line);
+    if (record === undefined) {
+      this.continuation(file, line);
+      return;
+    }
+    this.finishPending();
+    const timestamp = record.timestamp ?? file.lastTimestamp;
+    if (record.timestamp !== undefined) file.lastTimestamp = record.timestamp;
+    if (!file.sawRecord) {
+      file.sawRecord = true;
+      this.finishOrphanFragment(timestamp);
+    }
+    if (this.window && !this.inWindow(timestamp)) {
+      file.skipping = true;
+      return;
+    }
+    file.skipping = false;
+    this.count('records');
+
+    const message = record.message;
+    const level = record.level;
+    const threadKey = record.thread ?? '';
+    let operation = this.operations.get(threadKey);
+
+    if (isSearchMessage(message)) {
+      this.count('searchOps');
+      operation = this.startOperation(threadKey, searchItemIdOf(message));
+    } else if (isUpdateRequestMessage(message)) {
+      this.count('updateOps');
+      operation = this.startOperation(threadKey, undefined);
+    } else if (
+      operation !== undefined &&
+      operation.item === undefined &&
+      message.startsWith(LOADING_MODEL_PREFIX)
+    ) {
+      this.setItem(operation, message.slice(LOADING_MODEL_PREFIX.length).trim());
+    }
+
+    const isError = level !== undefined && ERROR_LEVELS.has(level);
+    if (isError) this.count('errorRecords');
+    const urlError = isUrlErrorMessage(message);
+    if (urlError) this.count('urlErrors');
+    const modelError = isModelErrorMessage(message);
+    if (modelError) this.count('modelErrors');
+    const exception = isExceptionMessage(message);
+    if (exception) this.count('exceptions');
+
+    if (this.pendingUrlErrors.size > 0) {
+      const status = httpStatusOf(message);
+      const waiting = this.pendingUrlErrors.get(threadKey);
+      if (waiting && status !== undefined && !exception) {
+        this.pendingUrlErrors.delete(threadKey);
+        this.emitUrlError(waiting, status);
+      }
+    }
+
+    const pending: PendingRecord = {
+      file: file.path,
+      agent: file.agent,
+      timestamp,
+      threadKey,
+      level,
+      message,
+      line,
+      tail: undefined,
+      isException: exception,
+      operation,
+    };
+    if (exception) {
+      // Classified when its traceback ends: the tail line tells the exception type.
+      this.pending = pending;
+      return;
+    }
+    if (isError || urlError || modelError || this.userRules.size > 0) {
+      this.classify(pending, isError);
+      return;
+    }
+    const rule = this.builtinRules.match(message, level, undefined);
+    if (rule) this.applyRule(pending, rule.rule);
+  }
+
+  private inWindow(timestamp: string | undefined): boolean {
+    const window = this.window;
+    if (!window) return true;
+    if (timestamp === undefined) return false;
+    if (window.start !== undefined && timestamp < window.start) return false;
+    if (window.end !== undefined && timestamp >= window.end) return false;
+    return true;
+  }
+
+  private startOperation(threadKey: string, item: string | undefined): Operation {
+    const waiting = this.pendingUrlErrors.get(threadKey);
+    if (waiting) {
+      this.pendingUrlErrors.delete(threadKey);
+      this.emitUrlError(waiting, undefined);
+    }
+    const operation: Operation = { item: undefined, failed: false };
+    if (this.operations.size >= MAX_OPEN_THREADS && !this.operations.has(threadKey)) {
+      const oldest = this.operations.keys().next().value;
+      if (oldest !== undefined) this.operations.delete(oldest);
+    }
+    this.operations.delete(threadKey);
+    this.operations.set(threadKey, operation);
+    if (item !== undefined) this.setItem(operation, item);
+    return operation;
+  }
+
+  private setItem(operation: Operation, item: string): void {
+    operation.item = item;
+    const known = this.items.get(item);
+    if (known === undefined) {
+      if (this.items.size >= MAX_ITEMS) {
+        this.itemsDropped += 1;
+        return;
+      }
+      this.items.set(item, !operation.failed);
+    } else if (operation.failed && known) this.items.set(item, false);
+  }
+
+  private markFailed(operation: Operation | undefined): void {
+    if (!operation) return;
+    operation.failed = true;
+    if (operation.item !== undefined && this.items.has(operation.item)) this.items.set(operation.item, false);
+  }
+
+  private continuation(file: FileState, line: string): void {
+    if (!file.sawRecord) {
+      if (isTracebackBodyLine(line)) {
+        file.orphanFrames += 1;
+        file.orphanLines += 1;
+      } else if (parseExceptionTail(line) !== undefined && file.orphanFrames > 0) {
+        file.orphanTail = line;
+        file.orphanLines += 1;
+      } else if (line.length > 0) this.count('unparsedLines');
+      return;
+    }
+    if (file.skipping) return;
+    const pending = this.pending;
+    if (!pending?.isException) return;
+    if (line.length === 0 || isTracebackBodyLine(line)) return;
+    if (parseExceptionTail(line) !== undefined) pending.tail = line;
+  }
+
+  private finishOrphanFragment(timestamp: string | undefined): void {
+    const file = this.file;
+    if (!file || file.orphanLines === 0) return;
+    if (this.window && !this.inWindow(timestamp)) return;
+    this.count('orphanTracebacks');
+    const tail = file.orphanTail;
+    const parsed = tail === undefined ? undefined : parseExceptionTail(tail);
+    const status = tail === undefined ? undefined : httpStatusOf(tail);
+    const category =
+      status === 429
+        ? 'rate-limited'
+        : status !== undefined
+          ? 'http-error'
+          : tail?.includes('timed out')
+            ? 'timeout'
+            : 'unknown';
+    const record: PendingRecord = {
+      file: file.path,
+      agent: file.agent,
+      timestamp,
+      threadKey: '',
+      level: undefined,
+      message: tail ?? '(traceback fragment without its tail)',
+      line: `(traceback continued from the previous file)\n${tail ?? ''}`,
+      tail,
+      isException: true,
+      operation: undefined,
+    };
+    this.addError(
+      record,
+      category,
+      category === 'unknown' ? [parsed?.type ?? 'fragment'] : [String(status ?? 'none')],
+      {
+        httpStatus: status,
+        exceptionType: parsed?.type,
+        exceptionMessage: parsed?.message,
+        template: category === 'unknown' ? `${parsed?.type ?? 'traceback'}: <*>` : undefined,
+      },
+    );
+  }
+
+  private finishPending(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    this.classify(pending, pending.level !== undefined && ERROR_LEVELS.has(pending.level));
+  }
+
+  private classify(record: PendingRecord, isError: boolean): void {
+    const tail = record.tail === undefined ? undefined : parseExceptionTail(record.tail);
+    const tailStatus = record.tail === undefined ? undefined : httpStatusOf(record.tail);
+    if (tailStatus !== undefined) {
+      const waiting = this.pendingUrlErrors.get(record.threadKey);
+      if (waiting) {
+        this.pendingUrlErrors.delete(record.threadKey);
+        this.emitUrlError(waiting, tailStatus);
+      }
+    }
+    const userRule = this.userRules.match(record.message, record.level, record.tail);
+    if (userRule) {
+      this.applyRule(record, userRule.rule, tail);
+      return;
+    }
+    if (isUrlErrorMessage(record.message)) {
+      this.markFailed(record.operation);
+      if (record.message.startsWith(URL_ERROR_PREFIX)) {
+        const status = httpStatusOf(record.message);
+        if (status !== undefined) this.emitUrlError(record, status);
+        else {
+          const previous = this.pendingUrlErrors.get(record.threadKey);
+          if (previous) this.emitUrlError(previous, undefined);
+          this.pendingUrlErrors.set(record.threadKey, record);
+        }
+      } else this.emitUrlError(record, httpStatusOf(record.message));
+      return;
+    }
+    const rule = this.builtinRules.match(record.message, record.level, record.tail);
+    if (rule) {
+      this.applyRule(record, rule.rule, tail);
+      return;
+    }
+    if (!isError) return;
+    this.markFailed(record.operation);
+    const cluster = this.miner.add(record.message);
+    this.addError(
+      record,
+      'unknown',
+      [`#${cluster.id}`],
+      {
+        exceptionType: tail?.type,
+        exceptionMessage: tail?.message,
+        httpStatus: tailStatus,
+      },
+      cluster,
+    );
+  }
+
+  private applyRule(
+    record: PendingRecord,
+    rule: LogRule,
+    tail: { type: string; message: string } | undefined = undefined,
+  ): void {
+    if (rule.titleMatchFailure) this.count('titleMatchFailures');
+    this.markFailed(record.operation);
+    const status = record.tail === undefined ? httpStatusOf(record.message) : httpStatusOf(record.tail);
+    const keyParts: string[] = [];
+    if (tail?.type) keyParts.push(tail.type);
+    if (status !== undefined) keyParts.push(String(status));
+    const path = record.message.startsWith(MODEL_READ_PATH_PREFIX)
+      ? record.message.slice(MODEL_READ_PATH_PREFIX.length).trim()
+      : undefined;
+    this.addError(record, rule.category, keyParts, {
+      httpStatus: status,
+      exceptionType: tail?.type,
+      exceptionMessage: tail?.message,
+      path,
+    });
+  }
+
+  private emitUrlError(record: PendingRecord, status: number | undefined): void {
+    const url = quotedUrlOf(record.message);
+    const host = url === undefined ? undefined : hostOf(url);
+    const hostname = hostnameOf(host);
+    let category: string;
+    if (url !== undefined && RESOURCE_HASHES_URL.test(url)) category = 'resource-hashes';
+    else if (status === 429) category = 'rate-limited';
+    else if (record.message.includes('timed out')) category = 'timeout';
+    else if (hostname !== undefined && LOCAL_HOSTS.test(hostname)) category = 'local-pms-unreachable';
+    else category = 'http-error';
+    const keyParts = [status === undefined ? 'no-status' : String(status)];
+    if (hostname !== undefined) keyParts.push(hostname);
+    this.addError(record, category, keyParts, { httpStatus: status, host: hostname });
+  }
+
+  private addError(
+    record: PendingRecord,
+    category: string,
+    keyParts: string[],
+    detail: Detail,
+    cluster?: TemplateCluster,
+  ): void {
+    const key = [category, record.agent, ...keyParts].join(':');
+    let error = this.errors.get(key);
+    if (!error) {
+      if (this.errors.size >= MAX_ERROR_TYPES) {
+        this.errorTypesDropped += 1;
+        return;
+      }
+      error = {
+        category,
+        agent: record.agent,
+        level: record.level,
+        keyParts,
+        cluster,
+        template: detail.template,
+        count: 0,
+        firstSeen: undefined,
+        lastSeen: undefined,
+        examples: [],
+        files: new Set(),
+        items: new Set(),
+        paths: new Set(),
+        httpStatus: detail.httpStatus,
+        host: detail.host,
+        exceptionType: detail.exceptionType,
+        exceptionMessage: detail.exceptionMessage,
+      };
+      this.errors.set(key, error);
+    }
+    error.count += 1;
+    const timestamp = record.timestamp;
+    if (timestamp !== undefined) {
+      if (error.firstSeen === undefined || timestamp < error.firstSeen) error.firstSeen = timestamp;
+      if (error.lastSeen === undefined || timestamp > error.lastSeen) error.lastSeen = timestamp;
+    }
+    if (error.examples.length < MAX_EXAMPLES) {
+      const example =
+        record.tail === undefined || record.line.includes(record.tail)
+          ? record.line
+          : `${record.line}\n  ...\n${record.tail}`;
+      error.examples.push(
+        example.length > MAX_EXAMPLE_CHARS ? `${example.slice(0, MAX_EXAMPLE_CHARS)}...` : example,
+      );
+    }
+    bounded(error.files, record.file, MAX_FILES_LISTED);
+    bounded(
+      error.items,
+      record.operation?.item ?? updateGuidOf(record.message) ?? searchItemIdOf(record.message),
+    );
+    bounded(error.paths, detail.path);
+    error.httpStatus ??= detail.httpStatus;
+    error.host ??= detail.host;
+    error.exceptionType ??= detail.exceptionType;
+    error.exceptionMessage ??= detail.exceptionMessage;
+  }
+
+  /** The measurement so far (call after the last `endFile`). */
+  result(windowIso?: { start?: string; end?: string }): AggregateResult {
+    this.endFile();
+    const merged = new Map<string, ErrorType>();
+    for (const error of this.errors.values()) {
+      const template = error.cluster ? TemplateMiner.template(error.cluster) : error.template;
+      const idParts =
+        error.cluster !== undefined
+          ? [error.category, error.agent, shortHash(template ?? '')]
+          : [error.category, error.agent, ...error.keyParts];
+      const id = idParts.join(':');
+      const existing = merged.get(id);
+      if (existing) {
+        existing.count += error.count;
+        continue;
+      }
+      const errorType: ErrorType = {
+        id,
+        category: error.category,
+        count: error.count,
+        agents: [error.agent],
+        files: [...error.files],
+        examples: error.examples,
+      };
+      if (template !== undefined) errorType.template = template;
+      if (error.level !== undefined) errorType.level = error.level;
+      if (error.firstSeen !== undefined) errorType.firstSeen = plexTimestampToIso(error.firstSeen);
+      if (error.lastSeen !== undefined) errorType.lastSeen = plexTimestampToIso(error.lastSeen);
+      if (error.items.size > 0) errorType.items = [...error.items];
+      if (error.paths.size > 0) errorType.paths = [...error.paths];
+      if (error.httpStatus !== undefined) errorType.httpStatus = error.httpStatus;
+      if (error.host !== undefined) errorType.host = error.host;
+      if (error.exceptionType !== undefined) errorType.exceptionType = error.exceptionType;
+      if (error.exceptionMessage !== undefined) errorType.exceptionMessage = error.exceptionMessage;
+      merged.set(id, errorType);
+    }
+    const errorTypes = [...merged.values()].sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1));
+    const items: ItemOutcome[] = [...this.items.entries()].map(([item, ok]) => ({ item, ok }));
+    const problems: Array<{ file?: string; kind: string; message: string }> = this.problems.map(
+      (problem) => ({
+        ...problem,
+      }),
+    );
+    if (this.errorTypesDropped > 0) {
+      problems.push({
+        kind: 'error-types-capped',
+        message: `more than ${MAX_ERROR_TYPES} error types: ${this.errorTypesDropped} record(s) were not given a type`,
+      });
+    }
+    if (this.itemsDropped > 0) {
+      problems.push({
+        kind: 'items-capped',
+        message: `more than ${MAX_ITEMS} items: ${this.itemsDropped} operation(s) were not listed in items`,
+      });
+    }
+    const result: AggregateResult = {
+      window: windowIso ?? {},
+      files: this.perFile.map((entry) => ({
+        path: entry.path,
+        agent: entry.agent,
+        ...(entry.stats
+          ? {
+              bytes: entry.stats.bytes,
+              lines: entry.stats.lines,
+              gzip: entry.stats.gzip,
+              truncatedLines: entry.stats.truncatedLines,
+              linesWithNul: entry.stats.linesWithNul,
+              invalidUtf8: entry.stats.invalidUtf8,
+            }
+          : {}),
+        metrics: entry.counts,
+      })),
+      metrics: { ...this.totals },
+      rates: computeRates(this.totals),
+      errorTypes,
+      items,
+      agents: Object.fromEntries([...this.perAgent.entries()].map(([agent, counts]) => [agent, counts])),
+      problems,
+    };
+    return result;
+  }
+}
+
+function rate(numerator: number, denominator: number): Rate {
+  const value = denominator === 0 ? 0 : numerator / denominator;
+  const result: Rate = { value, numerator, denominator };
+  if (denominator > 0 && numerator <= denominator) {
+    const { low, high } = wilsonInterval(numerator, denominator);
+    result.low = low;
+    result.high = high;
+  }
+  return result;
+}
+
+/** `<metric>PerSearch` and `<metric>PerRecord` for every metric, with Wilson 95% intervals. */
+export function computeRates(metrics: Readonly<Record<string, number>>): Record<string, Rate> {
+  const rates: Record<string, Rate> = {};
+  const searches = metrics.searchOps ?? 0;
+  const records = metrics.records ?? 0;
+  for (const [name, value] of Object.entries(metrics)) {
+    if (name !== 'searchOps') rates[`${name}PerSearch`] = rate(value, searches);
+    if (name !== 'records') rates[`${name}PerRecord`] = rate(value, records);
+  }
+  return rates;
+}

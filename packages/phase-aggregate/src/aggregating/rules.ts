@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import { RatchetError } from '@ratchet/core';
+import type { LogRule } from '@ratchet/plex';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const LogRuleSchema = z.object({
+  name: z.string().min(1),
+  category: z.string().min(1),
+  message: z.string().optional(),
+  exception: z.string().optional(),
+  levels: z.array(z.string()).optional(),
+  titleMatchFailure: z.boolean().optional(),
+  valueAbove: z.number().optional(),
+  valueBelow: z.number().optional(),
+});
+const RuleFileSchema = z.union([z.array(LogRuleSchema), z.object({ rules: z.array(LogRuleSchema) })]);
+
+export interface CompiledRule {
+  rule: LogRule;
+  message: RegExp | undefined;
+  exception: RegExp | undefined;
+  levels: ReadonlySet<string> | undefined;
+  /** Literal prefixes of a `^(a|b)` message pattern: a cheap test before the regex. */
+  prefixes: string[] | undefined;
+}
+
+const LITERAL = /^[\w '.,<>/-]*$/;
+
+function literalPrefixes(pattern: string): string[] | undefined {
+  if (!pattern.startsWith('^')) return undefined;
+  const body = pattern.slice(1);
+  const group = /^\(([^()]*)\)/.exec(body);
+  const alternatives = group ? (group[1] ?? '').split('|') : [body.split(/[\\[(.*+?{]/)[0] ?? ''];
+  const prefixes = alternatives.map((alternative) =>
+    (alternative.split(/[\\[(.*+?{]/)[0] ?? '').replace(/\$$/, ''),
+  );
+  if (prefixes.some((prefix) => prefix.length === 0 || !LITERAL.test(prefix))) return undefined;
+  return prefixes;
+}
+
+function compileRegex(pattern: string, where: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `${where}: invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`,
+    );
+  }
+}
+
+export function compileRules(rules: readonly LogRule[], source = 'rules'): CompiledRule[] {
+  return rules.map((rule, index) => {
+    const where = `${source}[${index}] (${rule.name})`;
+    if (rule.message === undefined && rule.exception === undefined) {
+      throw new RatchetError('INPUT_INVALID', `${where}: a rule needs "message" or "exception"`);
+    }
+    return {
+      rule,
+      message: rule.message === undefined ? undefined : compileRegex(rule.message, `${where}.message`),
+      exception:
+        rule.exception === undefined ? undefined : compileRegex(rule.exception, `${where}.exception`),
+      levels: rule.levels ? new Set(rule.levels.map((level) => level.toUpperCase())) : undefined,
+      prefixes: rule.message === undefined ? undefined : literalPrefixes(rule.message),
+    };
+  });
+}
+
+/** Reads a YAML or JSON rule file: a list of rules, or `{ rules: [...] }`. */
+export async function loadRuleFile(path: string): Promise<LogRule[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new RatchetError('INPUT_INVALID', `cannot read rule file ${path}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new RatchetError('INPUT_INVALID', `rule file ${path} does not parse: ${(error as Error).message}`);
+  }
+  const parsed = RuleFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `rule file ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+      { hint: 'each rule needs name, category and a message or exception regular expression' },
+    );
+  }
+  const rules = Array.isArray(parsed.data) ? parsed.data : parsed.data.rules;
+  compileRules(rules, path);
+  return rules;
+}
+
+/**
+ * Rules in order, with cheap tests first: prefix rules are skipped by `startsWith`, and the other
+ * message patterns share one combined regex that must match before any of them is tried.
+ */
+export class RuleSet {
+  private readonly rules: readonly CompiledRule[];
+  private readonly unanchored: RegExp | undefined;
+
+  constructor(rules: readonly CompiledRule[]) {
+    this.rules = rules;
+    const patterns = rules
+      .filter((compiled) => compiled.message !== undefined && compiled.prefixes === undefined)
+      .map((compiled) => `(?:${(compiled.rule.message ?? '').replace(/\(\?<[A-Za-z_]\w*>/g, '(?:')})`);
+    this.unanchored = patterns.length > 0 ? new RegExp(patterns.join('|')) : undefined;
+  }
+
+  get size(): number {
+    return this.rules.length;
+  }
+
+  /** The first rule that matches a record, or undefined. */
+  match(
+    message: string,
+    level: string | undefined,
+    exceptionLine: string | undefined,
+  ): CompiledRule | undefined {
+    let unanchoredTested = false;
+    let unanchoredMatched = false;
+    for (const compiled of this.rules) {
+      if (compiled.levels && (level === undefined || !compiled.levels.has(level))) continue;
+      if (compiled.message) {
+        if (compiled.prefixes) {
+          if (!compiled.prefixes.some((prefix) => message.startsWith(prefix))) continue;
+        } else {
+          if (!unanchoredTested) {
+            unanchoredTested = true;
+            unanchoredMatched = this.unanchored?.test(message) ?? false;
+          }
+          if (!unanchoredMatched) continue;
+        }
+        const match = compiled.message.exec(message);
+        if (!match) continue;
+        const value = match.groups?.value;
+        if (value !== undefined) {
+          const number = Number(value);
+          if (compiled.rule.valueAbove !== undefined && !(number > compiled.rule.valueAbove)) continue;
+          if (compiled.rule.valueBelow !== undefined && !(number < compiled.rule.valueBelow)) continue;
+        }
+      }
+      if (compiled.exception && (exceptionLine === undefined || !compiled.exception.test(exceptionLine)))
+        continue;
+      return compiled;
+    }
+    return undefined;
+  }
+}

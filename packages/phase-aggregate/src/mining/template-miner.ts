@@ -1,0 +1,167 @@
+/**
+ * A Drain-like streaming template miner (He et al., ICWS 2017): a fixed-depth prefix tree routes a
+ * message by its token count and first tokens to a few candidate clusters; the most similar one
+ * absorbs it (differing tokens become `<*>`), or a new cluster starts. Memory is bounded by
+ * `maxClusters` and the capped token count, whatever the input size.
+ */
+
+export const WILDCARD = '<*>';
+
+export interface TemplateMinerOptions {
+  /** Minimum share of equal tokens for a message to join a cluster. */
+  similarity?: number;
+  /** Tokens (after the length level) that route a message down the tree. */
+  depth?: number;
+  /** Children per tree node before new tokens share the wildcard child. */
+  maxChildren?: number;
+  /** Past this many clusters new kinds of messages join an overflow cluster. */
+  maxClusters?: number;
+  /** Tokens kept per message. */
+  maxTokens?: number;
+}
+
+export interface TemplateCluster {
+  /** 1-based, in order of creation. */
+  readonly id: number;
+  tokens: string[];
+  size: number;
+}
+
+interface TreeNode {
+  children: Map<string, TreeNode>;
+  clusters: TemplateCluster[];
+}
+
+const SPLIT = /[\s]+/;
+
+/** Any token that holds a digit is a variable: ids, counts, addresses, times, sizes. */
+function hasDigit(token: string): boolean {
+  for (let i = 0; i < token.length; i += 1) {
+    const code = token.charCodeAt(i);
+    if (code >= 48 && code <= 57) return true;
+  }
+  return false;
+}
+
+const KEY_PREFIX = /^[A-Za-z_][\w.-]*[=:]/;
+
+/**
+ * Splits on white space and masks variables: a token that holds a digit becomes `<*>`, keeping a
+ * `key=` or `key:` prefix so that `uid=0` and `rhost=10.0.0.1` stay told apart by their keys.
+ */
+export function tokenize(message: string, maxTokens = 120): string[] {
+  const tokens: string[] = [];
+  for (const word of message.split(SPLIT)) {
+    if (word.length === 0) continue;
+    if (!hasDigit(word)) tokens.push(word);
+    else {
+      const key = KEY_PREFIX.exec(word);
+      tokens.push(key && !hasDigit(key[0]) ? `${key[0]}${WILDCARD}` : WILDCARD);
+    }
+    if (tokens.length >= maxTokens) break;
+  }
+  return tokens;
+}
+
+export class TemplateMiner {
+  private readonly similarity: number;
+  private readonly depth: number;
+  private readonly maxChildren: number;
+  private readonly maxClusters: number;
+  private readonly maxTokens: number;
+  private readonly root: TreeNode = { children: new Map(), clusters: [] };
+  private readonly all: TemplateCluster[] = [];
+  private overflow: TemplateCluster | undefined;
+
+  constructor(options: TemplateMinerOptions = {}) {
+    this.similarity = options.similarity ?? 0.7;
+    this.depth = options.depth ?? 2;
+    this.maxChildren = options.maxChildren ?? 100;
+    this.maxClusters = options.maxClusters ?? 10_000;
+    this.maxTokens = options.maxTokens ?? 120;
+  }
+
+  get clusterCount(): number {
+    return this.all.length;
+  }
+
+  clusters(): readonly TemplateCluster[] {
+    return this.all;
+  }
+
+  /** Adds one message and returns the cluster it joined. */
+  add(message: string): TemplateCluster {
+    const tokens = tokenize(message, this.maxTokens);
+    const leaf = this.leafFor(tokens);
+    let best: TemplateCluster | undefined;
+    let bestScore = -1;
+    let bestWildcards = -1;
+    for (const cluster of leaf.clusters) {
+      const [score, wildcards] = this.score(cluster.tokens, tokens);
+      if (score > bestScore || (score === bestScore && wildcards > bestWildcards)) {
+        best = cluster;
+        bestScore = score;
+        bestWildcards = wildcards;
+      }
+    }
+    if (best !== undefined && bestScore >= this.similarity) {
+      const merged = best.tokens;
+      for (let i = 0; i < merged.length; i += 1) if (merged[i] !== tokens[i]) merged[i] = WILDCARD;
+      best.size += 1;
+      return best;
+    }
+    if (this.all.length >= this.maxClusters) {
+      this.overflow ??= { id: 0, tokens: [WILDCARD], size: 0 };
+      this.overflow.size += 1;
+      return this.overflow;
+    }
+    const cluster: TemplateCluster = { id: this.all.length + 1, tokens, size: 1 };
+    this.all.push(cluster);
+    leaf.clusters.push(cluster);
+    return cluster;
+  }
+
+  /** The template text of a cluster: its tokens joined by spaces. */
+  static template(cluster: TemplateCluster): string {
+    return cluster.tokens.join(' ');
+  }
+
+  private score(template: string[], tokens: string[]): [number, number] {
+    if (template.length === 0) return [1, 0];
+    let same = 0;
+    let wildcards = 0;
+    for (let i = 0; i < template.length; i += 1) {
+      const token = template[i];
+      if (token === WILDCARD) {
+        wildcards += 1;
+        continue;
+      }
+      if (token === tokens[i]) same += 1;
+    }
+    const constants = template.length - wildcards;
+    return [constants === 0 ? 1 : same / constants, wildcards];
+  }
+
+  private leafFor(tokens: string[]): TreeNode {
+    let node = this.child(this.root, String(tokens.length));
+    const steps = Math.min(this.depth, tokens.length);
+    for (let i = 0; i < steps; i += 1) {
+      const token = tokens[i] ?? WILDCARD;
+      node = this.child(node, token);
+    }
+    return node;
+  }
+
+  private child(node: TreeNode, key: string): TreeNode {
+    let next = node.children.get(key);
+    if (next) return next;
+    if (key !== WILDCARD && node.children.size >= this.maxChildren) {
+      next = node.children.get(WILDCARD);
+      if (next) return next;
+      key = WILDCARD;
+    }
+    next = { children: new Map(), clusters: [] };
+    node.children.set(key, next);
+    return next;
+  }
+}

@@ -1,0 +1,183 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** Past this many characters a line is cut and the rest of it skipped (and counted). */
+export const DEFAULT_MAX_LINE_CHARS = 64 * 1024;
+
+export interface ReadStats {
+  bytes: number;
+  lines: number;
+  truncatedLines: number;
+  /** Lines that held NUL bytes (the NULs are removed). */
+  linesWithNul: number;
+  /** Invalid UTF-8 sequences, each replaced by U+FFFD. */
+  invalidUtf8: number;
+  gzip: boolean;
+}
+
+export interface ReadProblem {
+  file: string;
+  kind: 'unreadable' | 'truncated-gzip' | 'read-error' | 'line-truncated' | 'nul-bytes' | 'invalid-utf8';
+  message: string;
+}
+
+export interface ReadLinesOptions {
+  maxLineChars?: number;
+  signal?: AbortSignal;
+}
+
+async function looksGzipped(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+function countOccurrences(text: string, char: string): number {
+  let count = 0;
+  for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) count += 1;
+  return count;
+}
+
+/**
+ * Streams a file (plain or gzip) line by line into `onLine`, with memory bounded by the chunk size
+ * and `maxLineChars`, whatever the file holds. Never throws for a bad file: what went wrong is
+ * returned as problems, and the lines read before it were delivered.
+ */
+export async function readLines(
+  file: string,
+  onLine: (line: string) => void,
+  options: ReadLinesOptions = {},
+): Promise<{ stats: ReadStats; problems: ReadProblem[] }> {
+  const maxLineChars = options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
+  const stats: ReadStats = {
+    bytes: 0,
+    lines: 0,
+    truncatedLines: 0,
+    linesWithNul: 0,
+    invalidUtf8: 0,
+    gzip: false,
+  };
+  const problems: ReadProblem[] = [];
+
+  try {
+    stats.gzip = await looksGzipped(file);
+  } catch (error) {
+    problems.push({ file, kind: 'unreadable', message: `cannot open ${file}: ${(error as Error).message}` });
+    return { stats, problems };
+  }
+
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  let carry = '';
+  let skippingRestOfLine = false;
+
+  const deliver = (raw: string): void => {
+    let line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    if (line.includes('\0')) {
+      stats.linesWithNul += 1;
+      line = line.replaceAll('\0', '');
+    }
+    stats.lines += 1;
+    onLine(line);
+  };
+
+  const consume = (text: string): void => {
+    if (text.includes('\uFFFD')) stats.invalidUtf8 += countOccurrences(text, '\uFFFD');
+    let start = 0;
+    const length = text.length;
+    while (start < length) {
+      const newline = text.indexOf('\n', start);
+      if (newline === -1) {
+        if (!skippingRestOfLine) {
+          carry += text.slice(start);
+          if (carry.length > maxLineChars) {
+            stats.truncatedLines += 1;
+            deliver(carry.slice(0, maxLineChars));
+            carry = '';
+            skippingRestOfLine = true;
+          }
+        }
+        return;
+      }
+      if (skippingRestOfLine) {
+        skippingRestOfLine = false;
+      } else {
+        let line = carry.length > 0 ? carry + text.slice(start, newline) : text.slice(start, newline);
+        carry = '';
+        if (line.length > maxLineChars) {
+          stats.truncatedLines += 1;
+          line = line.slice(0, maxLineChars);
+        }
+        deliver(line);
+      }
+      start = newline + 1;
+    }
+  };
+
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  let source: Readable = raw;
+  if (stats.gzip) {
+    const gunzip = createGunzip();
+    raw.on('error', (error) => gunzip.destroy(error));
+    source = raw.pipe(gunzip);
+  }
+  raw.on('data', (chunk) => {
+    stats.bytes += (chunk as Buffer).length;
+  });
+
+  try {
+    for await (const chunk of source) {
+      if (options.signal?.aborted) {
+        raw.destroy();
+        source.destroy();
+        break;
+      }
+      consume(decoder.decode(chunk as Buffer, { stream: true }));
+    }
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (stats.gzip && (err.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message))) {
+      problems.push({
+        file,
+        kind: 'truncated-gzip',
+        message: `${file}: the gzip stream ends early (truncated archive); the lines before the cut were read`,
+      });
+    } else if (err.code === 'EISDIR' || err.code === 'EACCES' || err.code === 'ENOENT') {
+      problems.push({ file, kind: 'unreadable', message: `cannot read ${file}: ${err.message}` });
+    } else {
+      problems.push({ file, kind: 'read-error', message: `error while reading ${file}: ${err.message}` });
+    }
+  }
+  const tail = decoder.decode();
+  if (tail.length > 0) consume(tail);
+  if (carry.length > 0 && !skippingRestOfLine) deliver(carry);
+
+  if (stats.truncatedLines > 0) {
+    problems.push({
+      file,
+      kind: 'line-truncated',
+      message: `${file}: ${stats.truncatedLines} line(s) longer than ${maxLineChars} characters were cut`,
+    });
+  }
+  if (stats.linesWithNul > 0) {
+    problems.push({
+      file,
+      kind: 'nul-bytes',
+      message: `${file}: ${stats.linesWithNul} line(s) held NUL bytes (removed)`,
+    });
+  }
+  if (stats.invalidUtf8 > 0) {
+    problems.push({
+      file,
+      kind: 'invalid-utf8',
+      message: `${file}: ${stats.invalidUtf8} invalid UTF-8 sequence(s) replaced by U+FFFD`,
+    });
+  }
+  return { stats, problems };
+}
