@@ -3,17 +3,18 @@ import { RatchetError } from '../../errors/ratchet-error.js';
 import { parseDuration } from './duration.js';
 
 describe('parseDuration', () => {
-  it('Reads numbers as milliseconds and strings with ms, s, m or h units', () => {
+  it('Reads numbers as milliseconds and strings with ms, s, m, h or d units', () => {
     expect(parseDuration(1500, 't')).toBe(1500);
     expect(parseDuration('250', 't')).toBe(250);
     expect(parseDuration('500ms', 't')).toBe(500);
     expect(parseDuration('30s', 't')).toBe(30_000);
     expect(parseDuration('5m', 't')).toBe(300_000);
     expect(parseDuration('1.5h', 't')).toBe(5_400_000);
+    expect(parseDuration('1d', 't')).toBe(86_400_000);
     expect(parseDuration(' 2 m ', 't')).toBe(120_000);
   });
 
-  it('Refuses zero, negative, non-finite and unit-less words with PHASE_OPTIONS_INVALID naming the setting', () => {
+  it('Refuses zero, negative, non-finite and unknown units with PHASE_OPTIONS_INVALID naming the setting', () => {
     for (const bad of [
       0,
       -5,
@@ -21,7 +22,7 @@ describe('parseDuration', () => {
       Number.POSITIVE_INFINITY,
       '',
       '5 minutes',
-      '10d',
+      '10w',
       'soon',
       '-3s',
       '0s',

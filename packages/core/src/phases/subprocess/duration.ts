@@ -1,7 +1,7 @@
 import { RatchetError } from '../../errors/ratchet-error.js';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/;
 
 /**
  * Reads a duration given as milliseconds (a number or a bare number string) or as a number with a
@@ -22,6 +22,6 @@ export function parseDuration(value: number | string, where: string): number {
 
 function invalidDuration(shown: string, where: string): RatchetError {
   return new RatchetError('PHASE_OPTIONS_INVALID', `${where}: ${shown} is not a positive duration`, {
-    hint: "Write milliseconds as a number (120000) or a number with a unit: '500ms', '30s', '5m', '1h'.",
+    hint: "Write milliseconds as a number (120000) or a number with a unit: '500ms', '30s', '5m', '1h', '1d'.",
   });
 }
