@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { describeError, isRatchetError, RatchetError } from '@ratchet/core';
+import { measure } from '../phase/aggregate-phase.js';
+import { parseAggregateOptions } from '../phase/options.js';
+import { writeFileAtomic } from '../report/atomic-write.js';
+import { renderAggregateMarkdown } from '../report/markdown.js';
+import { resolveWindow } from '../window/resolve-window.js';
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface AggregateCommandOptions {
+  paths: string[];
+  preset?: string;
+  since?: string;
+  until?: string;
+  agents?: string[];
+  format: 'json' | 'md';
+  output?: string;
+  rules?: string[];
+}
+
+/** Prints a RatchetError (or any error) and returns the exit code: 2 for bad usage, 1 otherwise. */
+export function reportCommandError(error: unknown, io: CommandIo, command: string): number {
+  io.stderr.write(`ratchet ${command}: ${describeError(error)}\n`);
+  return isRatchetError(error) && error.isUsageError ? 2 : 1;
+}
+
+/**
+ * `ratchet aggregate PATH... [--preset plex] [--since 24h] [--until T] [--agent ID] [--format json|md]
+ * [--output F] [--rules FILE]`. With `--format json` stdout holds exactly one JSON document.
+ */
+export async function runAggregateCommand(opts: AggregateCommandOptions, io: CommandIo): Promise<number> {
+  try {
+    if (opts.format !== 'json' && opts.format !== 'md') {
+      throw new RatchetError('USAGE', `--format: ${JSON.stringify(opts.format)} is not one of json, md`);
+    }
+    if (opts.preset !== undefined && opts.preset !== 'plex') {
+      throw new RatchetError(
+        'USAGE',
+        `--preset: ${JSON.stringify(opts.preset)} is not supported here; use plex (the generic preset needs a config with lineFormat)`,
+      );
+    }
+    const options = parseAggregateOptions(
+      {
+        preset: 'plex',
+        ...(opts.paths.length > 0 ? { logs: opts.paths } : {}),
+        ...(opts.agents && opts.agents.length > 0 ? { agents: opts.agents } : {}),
+        ...(opts.rules && opts.rules.length > 0 ? { rules: opts.rules } : {}),
+      },
+      process.cwd(),
+    );
+    const window = resolveWindow({ since: opts.since, until: opts.until });
+    const result = await measure({ options, window });
+    const { files, metrics, rates, errorTypes } = result;
+    const text =
+      opts.format === 'json'
+        ? `${JSON.stringify({ window: result.window, files, metrics, rates, errorTypes, items: result.items, problems: result.problems }, null, 2)}\n`
+        : renderAggregateMarkdown(result);
+    if (opts.output !== undefined) {
+      await writeFileAtomic(resolve(opts.output), text);
+      io.stderr.write(`ratchet aggregate: wrote ${opts.output}\n`);
+    } else io.stdout.write(text);
+    for (const problem of result.problems ?? []) io.stderr.write(`warning: ${problem.message}\n`);
+    return 0;
+  } catch (error) {
+    return reportCommandError(error, io, 'aggregate');
+  }
+}

@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import type {
+  AggregateInput,
+  AggregatePhase,
+  AggregateResult,
+  PhaseContext,
+  PhaseFactoryContext,
+  TimeWindow,
+} from '@ratchet/core';
+import { AggregateResultSchema } from '@ratchet/core';
+import { defaultPlexLogsDir, type LogRule } from '@ratchet/plex';
+import { aggregatePlexLogs } from '../aggregating/aggregate-logs.js';
+import { aggregateGenericLogs } from '../aggregating/generic-aggregator.js';
+import { loadRuleFile } from '../aggregating/rules.js';
+import { writeFileAtomic } from '../report/atomic-write.js';
+import { renderAggregateMarkdown } from '../report/markdown.js';
+import { resolveWindow } from '../window/resolve-window.js';
+import { type AggregateOptions, parseAggregateOptions } from './options.js';
+
+export interface MeasureRequest {
+  options: AggregateOptions;
+  window: TimeWindow;
+  signal?: AbortSignal;
+  onFile?: (path: string, index: number, total: number) => void;
+}
+
+/** One measurement with validated options: the Plex or the generic preset. */
+export async function measure(request: MeasureRequest): Promise<AggregateResult> {
+  const { options, window } = request;
+  const paths =
+    options.logs !== undefined
+      ? Array.isArray(options.logs)
+        ? options.logs
+        : [options.logs]
+      : [defaultPlexLogsDir()];
+  if (options.preset === 'generic') {
+    return aggregateGenericLogs({
+      paths,
+      lineFormat: options.lineFormat ?? '',
+      metrics: options.metrics,
+      window,
+      signal: request.signal,
+    });
+  }
+  const rules: LogRule[] = [];
+  for (const file of options.rules ?? []) rules.push(...(await loadRuleFile(file)));
+  return aggregatePlexLogs({
+    paths,
+    agents: options.agents,
+    window,
+    rules,
+    maxLineChars: options.maxLineChars,
+    signal: request.signal,
+    onFile: request.onFile,
+  });
+}
+
+/** Writes `aggregate.json` (validated by the core schema) and `aggregate.md` into `runDir`. */
+export async function writeAggregateReports(runDir: string, result: AggregateResult): Promise<void> {
+  const valid = AggregateResultSchema.parse(result);
+  await writeFileAtomic(join(runDir, 'aggregate.json'), `${JSON.stringify(valid, null, 2)}\n`);
+  await writeFileAtomic(join(runDir, 'aggregate.md'), renderAggregateMarkdown(valid));
+}
+
+/** The phase factory (the package's default export): `(options, ctx) => AggregatePhase`. */
+export function createAggregatePhase(
+  rawOptions: Record<string, unknown>,
+  factoryContext: PhaseFactoryContext,
+): AggregatePhase {
+  const options = parseAggregateOptions(rawOptions, factoryContext.configDir);
+  return {
+    name: 'aggregate',
+    async run(input: AggregateInput, ctx: PhaseContext): Promise<AggregateResult> {
+      const window =
+        input.window && (input.window.start !== undefined || input.window.end !== undefined)
+          ? input.window
+          : resolveWindow({ since: options.since, until: options.until });
+      const result = await measure({
+        options,
+        window,
+        signal: ctx.signal,
+        onFile: (path, index, total) => ctx.progress(`reading ${path}`, index, total),
+      });
+      await writeAggregateReports(ctx.runDir, result);
+      ctx.log.info('aggregate: measured', {
+        records: result.metrics.records,
+        errorTypes: result.errorTypes.length,
+      });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { AggregateResult, Rate } from '@ratchet/core';
+
+const MAX_ERROR_TYPES_SHOWN = 20;
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(2)}%`;
+}
+
+function rateText(rate: Rate): string {
+  const interval =
+    rate.low !== undefined && rate.high !== undefined ? ` [${percent(rate.low)}, ${percent(rate.high)}]` : '';
+  return `${rate.numerator} / ${rate.denominator} = ${percent(rate.value)}${interval}`;
+}
+
+function fence(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  const marks = '`'.repeat(longest + 1);
+  return `${marks}\n${text}\n${marks}`;
+}
+
+/** The measurement for people: metrics, rates, top error types with examples, problems. */
+export function renderAggregateMarkdown(result: AggregateResult): string {
+  const out: string[] = ['# Aggregate', ''];
+  const window = result.window;
+  out.push(`Window: ${window?.start ?? 'beginning of the logs'} to ${window?.end ?? 'end of the logs'}`, '');
+  out.push(`Files read: ${result.files?.length ?? 0}`, '');
+  out.push('## Metrics', '', '| metric | count |', '| --- | ---: |');
+  for (const [name, value] of Object.entries(result.metrics)) out.push(`| ${name} | ${value} |`);
+  out.push('');
+  const rates = result.rates ?? {};
+  const shown = Object.entries(rates).filter(([name]) =>
+    /^(urlErrors|modelErrors|exceptions|titleMatchFailures|errorRecords)Per/.test(name),
+  );
+  if (shown.length > 0) {
+    out.push('## Rates (Wilson 95% intervals)', '', '| rate | value |', '| --- | --- |');
+    for (const [name, rate] of shown) out.push(`| ${name} | ${rateText(rate)} |`);
+    out.push('');
+  }
+  out.push('## Error types', '');
+  if (result.errorTypes.length === 0) out.push('None in this window.', '');
+  for (const errorType of result.errorTypes.slice(0, MAX_ERROR_TYPES_SHOWN)) {
+    out.push(`### ${cell(errorType.id)} (${errorType.count})`, '');
+    const facts: string[] = [];
+    if (errorType.category) facts.push(`category: ${errorType.category}`);
+    if (errorType.httpStatus !== undefined) facts.push(`HTTP status: ${errorType.httpStatus}`);
+    if (errorType.host) facts.push(`host: ${errorType.host}`);
+    if (errorType.exceptionType)
+      facts.push(`exception: ${errorType.exceptionType}: ${errorType.exceptionMessage ?? ''}`);
+    if (errorType.firstSeen) facts.push(`first seen: ${errorType.firstSeen}`);
+    if (errorType.lastSeen) facts.push(`last seen: ${errorType.lastSeen}`);
+    if (errorType.template) facts.push(`template: ${errorType.template}`);
+    for (const fact of facts) out.push(`- ${cell(fact)}`);
+    out.push('');
+    for (const example of errorType.examples ?? []) out.push(fence(example), '');
+  }
+  if (result.errorTypes.length > MAX_ERROR_TYPES_SHOWN) {
+    out.push(
+      `...and ${result.errorTypes.length - MAX_ERROR_TYPES_SHOWN} more error types in aggregate.json.`,
+      '',
+    );
+  }
+  const items = result.items ?? [];
+  if (items.length > 0) {
+    const failed = items.filter((item) => !item.ok).length;
+    out.push('## Items', '', `${items.length} items seen, ${failed} with an error or a failed match.`, '');
+  }
+  const problems = result.problems ?? [];
+  out.push('## Unparsed and unreadable inputs', '');
+  out.push(`Unparsed lines: ${result.metrics.unparsedLines ?? 0}`, '');
+  if (problems.length === 0) out.push('No problems reading the inputs.', '');
+  for (const problem of problems) out.push(`- ${cell(`${problem.kind}: ${problem.message}`)}`);
+  out.push('');
+  return out.join('\n');
+}
