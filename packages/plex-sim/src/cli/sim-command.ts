@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import { describeError, isRatchetError } from '@ratchet/core';
+import { dataDirLayout } from '../data-dir/init-data-dir.js';
+import { createSimulator } from '../server/simulator.js';
+
+export interface SimCommandOptions {
+  /** Default 32400, the port of a real server; 0 picks a free one. */
+  port?: number;
+  /** The server data folder (default `./plex-sim-data`). */
+  data?: string;
+  /** Default: PLEX_TOKEN, else a random token printed once. */
+  token?: string;
+  seed?: number;
+}
+
+export interface SimCommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Stops the simulator like SIGINT does (tests, embedding). */
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `ratchet sim`: run the simulator until SIGINT or SIGTERM. Returns the exit code. */
+export async function runSimCommand(options: SimCommandOptions, io: SimCommandIo): Promise<number> {
+  const env = io.env ?? process.env;
+  const givenToken = options.token ?? (env['PLEX_TOKEN'] || undefined);
+  const dataDir = resolve(options.data ?? 'plex-sim-data');
+  let simulator: Awaited<ReturnType<typeof createSimulator>>;
+  try {
+    simulator = await createSimulator({
+      dataDir,
+      port: options.port ?? 32400,
+      ...(givenToken === undefined ? {} : { token: givenToken }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+  } catch (error) {
+    io.stderr.write(`ratchet sim: ${describeError(error)}\n`);
+    return isRatchetError(error) && (error.isUsageError || error.code === 'INPUT_INVALID') ? 2 : 1;
+  }
+  const layout = dataDirLayout(simulator.dataDir);
+  const tokenHint =
+    options.token !== undefined
+      ? 'the one given with --token'
+      : givenToken !== undefined
+        ? 'from PLEX_TOKEN'
+        : `${simulator.token} (generated; export PLEX_TOKEN=${simulator.token})`;
+  io.stdout.write(
+    [
+      `Plex simulator listening on ${simulator.url}`,
+      `  token:        ${tokenHint}`,
+      `  data folder:  ${simulator.dataDir}`,
+      `  plug-in logs: ${layout.pluginLogsDir}`,
+      `  restart:      node ${resolve(import.meta.dirname, '..', 'ctl.js')} restart --url ${simulator.url}`,
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      io.signal?.removeEventListener('abort', stop);
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (io.signal?.aborted) stop();
+    else io.signal?.addEventListener('abort', stop, { once: true });
+  });
+  await simulator.close();
+  io.stderr.write('Plex simulator stopped.\n');
+  return 0;
+}
