@@ -8,8 +8,13 @@ describe('Markdown escaping', () => {
     expect(cell).not.toContain('\n');
   });
 
-  it('turns raw HTML into text', () => {
-    expect(escapeMarkdownInline('<script>alert(1)</script>')).toBe('&lt;script&gt;alert(1)&lt;/script&gt;');
+  it('turns raw HTML and entities into text but leaves a plain arrow readable', () => {
+    expect(escapeMarkdownInline('<script>alert(1)</script>')).toBe('&lt;script>alert(1)&lt;/script>');
+    expect(escapeMarkdownInline('a &amp; b &#60; c & d')).toBe('a &amp;amp; b &amp;#60; c & d');
+    expect(escapeMarkdownInline('0.40 -> 0.30')).toBe('0.40 -> 0.30');
+    expect(escapeMarkdownInline('> not a quote')).toBe('\\> not a quote');
+    expect(escapeMarkdownInline('-3 errors')).toBe('-3 errors');
+    expect(escapeMarkdownInline('---')).toBe('\\---');
   });
 
   it('neutralises emphasis, links, code spans and a leading heading or list marker', () => {
