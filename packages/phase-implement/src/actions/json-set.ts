@@ -187,7 +187,10 @@ function insertMember(
   if (last) {
     const sameLine = !source.slice(object.start, last.keyStart).includes('\n');
     const indent = sameLine ? '' : lineIndentAt(source, last.keyStart);
-    const separator = sameLine ? (source[object.start + 1] === ' ' ? ', ' : ',') : `,\n${indent}`;
+    const [first, second] = object.members;
+    const compactSeparator =
+      first && second ? source.slice(first.value.end, second.keyStart) : source.includes('": ') ? ', ' : ',';
+    const separator = sameLine ? compactSeparator : `,\n${indent}`;
     const member = `${JSON.stringify(key)}: ${serialize(value, unit, indent, multiline && !sameLine)}`;
     return source.slice(0, last.value.end) + separator + member + source.slice(last.value.end);
   }

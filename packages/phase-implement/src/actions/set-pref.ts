@@ -25,10 +25,10 @@ export function setPreference(xml: string | undefined, key: string, value: strin
   const masked = maskNonElements(xml);
 
   const open = new RegExp(`<${ROOT}(\\s[^>]*)?>`).exec(masked);
-  const selfClosing = new RegExp(`<${ROOT}(\\s[^>]*)?/>`).exec(masked);
-  if (!open && selfClosing) {
-    const element = `<${ROOT}${selfClosing[1] ?? ''}><${key}>${escaped}</${key}></${ROOT}>`;
-    return xml.slice(0, selfClosing.index) + element + xml.slice(selfClosing.index + selfClosing[0].length);
+  if (open?.[0].endsWith('/>')) {
+    const attributes = open[0].slice(ROOT.length + 1, -2);
+    const element = `<${ROOT}${attributes}><${key}>${escaped}</${key}></${ROOT}>`;
+    return xml.slice(0, open.index) + element + xml.slice(open.index + open[0].length);
   }
   if (!open) throw new Error(`the file has no <${ROOT}> root element`);
   const bodyStart = open.index + open[0].length;

@@ -89,9 +89,10 @@ export class FileImplementPhase implements ImplementPhase {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     const { fix } = input;
-    const actions = parseActions(fix.id, fix.actions);
-    const plan = await planFix(fix.id, actions, await this.scope(), this.options.restart !== undefined);
     const dryRun = input.dryRun ?? this.settings.dryRun === true;
+    const actions = parseActions(fix.id, fix.actions);
+    if (!dryRun) await this.refuseIfApplied(fix, ctx);
+    const plan = await planFix(fix.id, actions, await this.scope(), this.options.restart !== undefined);
 
     if (dryRun) {
       const applied = this.dryRunResult(fix, plan, started);
@@ -125,6 +126,15 @@ export class FileImplementPhase implements ImplementPhase {
     }
   }
 
+  private async refuseIfApplied(fix: Fix, ctx: PhaseContext): Promise<void> {
+    const folder = backupFolderFor(ctx.outDir, fix.id);
+    if ((await readManifest(folder))?.status === 'applied') {
+      throw new RatchetError('ACTION_REFUSED', `fix '${fix.id}' is already applied (see ${folder})`, {
+        hint: 'Roll it back before applying it again.',
+      });
+    }
+  }
+
   private async prepareBackupFolder(fix: Fix, ctx: PhaseContext): Promise<string> {
     const folder = backupFolderFor(ctx.outDir, fix.id);
     if (await exists(folder)) {
@@ -133,9 +143,7 @@ export class FileImplementPhase implements ImplementPhase {
         ctx.log.warn(`implement: an earlier apply of '${fix.id}' was interrupted; restoring it first`);
         await this.recoverFolder(folder, previous, ctx);
       } else if (previous?.status === 'applied') {
-        throw new RatchetError('ACTION_REFUSED', `fix '${fix.id}' is already applied (see ${folder})`, {
-          hint: 'Roll it back before applying it again.',
-        });
+        await this.refuseIfApplied(fix, ctx);
       }
       // A finished attempt's backups are kept, renamed, never deleted.
       await rename(folder, `${folder}.${new Date().toISOString().replace(/[:.]/g, '-')}`);

@@ -1,5 +1,5 @@
-import { realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lstat, readlink, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { RatchetError } from '@ratchet/core';
 
 export interface TargetScope {
@@ -22,7 +22,7 @@ export function isInside(root: string, candidate: string): boolean {
 }
 
 /** The real path of `path`: realpath of its deepest existing ancestor, then the rest as written. */
-export async function realPathOfDeepestAncestor(path: string): Promise<string> {
+export async function realPathOfDeepestAncestor(path: string, depth = 0): Promise<string> {
   const missing: string[] = [];
   let current = path;
   for (;;) {
@@ -32,6 +32,15 @@ export async function realPathOfDeepestAncestor(path: string): Promise<string> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+      // A dangling symlink: follow it by hand, since writing through it would land at its target.
+      const link = await lstat(current).catch(() => undefined);
+      if (link?.isSymbolicLink() && depth < 40) {
+        const target = resolve(dirname(current), await readlink(current));
+        return realPathOfDeepestAncestor(
+          missing.length ? join(target, ...[...missing].reverse()) : target,
+          depth + 1,
+        );
+      }
       const parent = resolve(current, '..');
       if (parent === current) return path;
       missing.push(current.slice(parent.length).replace(/^[\\/]+/, ''));
