@@ -15,13 +15,14 @@ h3 { font-size: 1.05rem; margin: 18px 0 6px; overflow-wrap: anywhere; }
 .card .value.small { font-size: 1rem; }
 .better { color: var(--kept); } .worse { color: var(--failed); }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 0.9rem; }
-th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+td code, td pre { overflow-wrap: anywhere; }
 th { background: #f3f4f6; font-weight: 600; }
 tbody th { background: none; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.85em; }
 pre { background: #f3f4f6; padding: 8px 10px; border-radius: 6px; white-space: pre-wrap; overflow-wrap: anywhere; margin: 6px 0; }
-.badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 0.78rem; font-weight: 600; color: #fff; background: var(--muted); }
+.badge { display: inline-block; white-space: nowrap; padding: 0 8px; border-radius: 10px; font-size: 0.78rem; font-weight: 600; color: #fff; background: var(--muted); }
 .badge.KEEP { background: var(--kept); } .badge.ROLLBACK, .badge.RESTORED { background: var(--rolled); }
 .badge.APPLY_FAILED { background: var(--failed); } .badge.MONITOR, .badge.MODIFY { background: var(--accent); }
 .fix { border-left: 4px solid var(--line); padding: 4px 0 4px 12px; margin: 12px 0; break-inside: avoid; }
