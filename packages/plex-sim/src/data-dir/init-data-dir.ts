@@ -18,7 +18,7 @@ import {
 } from '../library/library.js';
 import { SHIPPED_PREFS, writePrefs } from '../prefs/agent-prefs.js';
 import { RotatingLogFile } from '../plugin-log/rotating-log-file.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic, writeFileAtomicSync } from '../util/atomic-write.js';
 import { unitHash } from '../util/deterministic.js';
 import { escapeXml } from '../util/xml-escape.js';
 import { bundleFiles } from './bundle-files.js';
@@ -106,7 +106,7 @@ export async function initDataDir(dataDir: string, options: InitDataDirOptions =
   const corruptItems: string[] = [];
   for (const movie of library.movies) {
     if (unitHash(seed, movie.ratingKey, 'corrupt-bundle') < CORRUPT_BUNDLE_SHARE) {
-      await writeFileAtomic(join(agentModelFolder(layout.dataDir, movie), 'Info.xml'), corruptModelXml(movie));
+      writeFileAtomicSync(join(agentModelFolder(layout.dataDir, movie), 'Info.xml'), corruptModelXml(movie));
       corruptItems.push(movie.ratingKey);
     }
   }

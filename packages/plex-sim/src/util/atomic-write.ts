@@ -16,11 +16,12 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   }
 }
 
+/** Atomic for readers but not fsynced: for the agent's many small metadata files. */
 export function writeFileAtomicSync(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(temp, content, { flush: true });
+    writeFileSync(temp, content);
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
