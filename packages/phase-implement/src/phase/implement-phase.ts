@@ -207,18 +207,17 @@ export class FileImplementPhase implements ImplementPhase {
     } catch (error) {
       const reason = this.redact(describeError(error));
       ctx.log.error(`implement: ${reason}; restoring every target of '${fix.id}'`);
-      let restoredOk = true;
+      let problems: string[] = [];
       try {
-        await this.restoreFolder(folder, manifest, ctx, await readStartedActions(folder));
+        problems = await this.restoreFolder(folder, manifest, ctx, await readStartedActions(folder));
       } catch (restoreError) {
-        restoredOk = false;
         manifest.status = 'failed';
         manifest.error = `${reason}; restore failed: ${this.redact(describeError(restoreError))}`;
         await writeManifest(folder, manifest);
         await this.reportFailure(ctx, fix, startedAt, started, folder, changes, manifest, false);
         throw new RatchetError(
           'ROLLBACK_FAILED',
-          `fix '${fix.id}' failed (${reason}) and restoring failed too: ${describeError(restoreError)}`,
+          `fix '${fix.id}' failed (${reason}) and restoring failed too: ${this.redact(describeError(restoreError))}`,
           {
             hint: `The original files are in ${folder} (see manifest.json).`,
             cause: restoreError,
@@ -226,24 +225,21 @@ export class FileImplementPhase implements ImplementPhase {
           },
         );
       }
+      const restored = `every target was restored${problems.length ? `, but ${problems.join('; ')}` : ''}`;
       manifest.status = 'failed';
-      manifest.error = reason;
+      manifest.error = `${reason}; ${restored}`;
       await writeManifest(folder, manifest);
-      await this.reportFailure(ctx, fix, startedAt, started, folder, changes, manifest, restoredOk);
+      await this.reportFailure(ctx, fix, startedAt, started, folder, changes, manifest, true);
       if (isRatchetError(error) && (error.code === 'ACTION_FAILED' || error.code === 'INTERRUPTED')) {
-        throw new RatchetError(error.code, `${this.redact(error.message)}; every target was restored`, {
+        throw new RatchetError(error.code, `${this.redact(error.message)}; ${restored}`, {
           cause: error,
-          ...(error.details ? { details: { ...error.details, restored: true } } : {}),
+          details: { ...(error.details ?? {}), fixId: fix.id, restored: true },
         });
       }
-      throw new RatchetError(
-        'ACTION_FAILED',
-        `fix '${fix.id}' failed: ${reason}; every target was restored`,
-        {
-          cause: error,
-          details: { fixId: fix.id, restored: true },
-        },
-      );
+      throw new RatchetError('ACTION_FAILED', `fix '${fix.id}' failed: ${reason}; ${restored}`, {
+        cause: error,
+        details: { fixId: fix.id, restored: true },
+      });
     }
 
     manifest.status = 'applied';
@@ -472,13 +468,16 @@ export class FileImplementPhase implements ImplementPhase {
     });
   }
 
-  /** Undoes started commands (newest first), restores every target, then restarts if a restart had begun. */
+  /**
+   * Undoes started commands (newest first), restores every target (throws if that fails), then
+   * restarts if a restart had begun. Returns the problems that did not stop the files coming back.
+   */
   private async restoreFolder(
     folder: string,
     manifest: Manifest,
     ctx: PhaseContext,
     started: ReadonlySet<number>,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const actions = manifest.actions as KnownAction[];
     const problems: string[] = [];
     for (let index = actions.length - 1; index >= 0; index -= 1) {
@@ -509,10 +508,11 @@ export class FileImplementPhase implements ImplementPhase {
           log: ctx.log,
         });
       } catch (error) {
-        problems.push(`restart after restoring failed: ${this.redact((error as Error).message)}`);
+        problems.push(`the restart after restoring failed: ${this.redact((error as Error).message)}`);
       }
     }
-    if (problems.length) throw new Error(problems.join('; '));
+    for (const problem of problems) ctx.log.warn(`implement: ${problem}`);
+    return problems;
   }
 
   private async recoverFolder(folder: string, manifest: Manifest, ctx: PhaseContext): Promise<void> {
@@ -520,8 +520,9 @@ export class FileImplementPhase implements ImplementPhase {
       manifest.status === 'applied'
         ? new Set(manifest.actions.map((_, index) => index))
         : await readStartedActions(folder);
-    await this.restoreFolder(folder, manifest, ctx, started);
+    const problems = await this.restoreFolder(folder, manifest, ctx, started);
     manifest.status = 'recovered';
+    if (problems.length) manifest.error = problems.join('; ');
     await writeManifest(folder, manifest);
   }
 
@@ -553,8 +554,9 @@ export class FileImplementPhase implements ImplementPhase {
         manifest.status === 'applied'
           ? new Set(manifest.actions.map((_, index) => index))
           : await readStartedActions(folder);
+      let problems: string[];
       try {
-        await this.restoreFolder(folder, manifest, ctx, started);
+        problems = await this.restoreFolder(folder, manifest, ctx, started);
       } catch (error) {
         throw new RatchetError(
           'ROLLBACK_FAILED',
@@ -566,7 +568,15 @@ export class FileImplementPhase implements ImplementPhase {
         );
       }
       manifest.status = 'rolled-back';
+      if (problems.length) manifest.error = problems.join('; ');
       await writeManifest(folder, manifest);
+      if (problems.length) {
+        throw new RatchetError(
+          'ROLLBACK_FAILED',
+          `fix '${applied.fixId}': the files were restored, but ${problems.join('; ')}`,
+          { hint: 'Check the server, and restart it by hand if it is not running.' },
+        );
+      }
       ctx.log.info(`implement: rolled back '${applied.fixId}'`);
     } finally {
       await release();

@@ -48,8 +48,8 @@ async function probeOnce(
 }
 
 /**
- * Runs the configured restart command, then polls the health check (an URL answering 2xx, or a
- * command exiting 0) until it passes or the timeout runs out. Throws with the last health answer.
+ * Runs the configured restart command (at most `timeoutMs`), then polls the health check (an URL
+ * answering 2xx, or a command exiting 0) for at most `timeoutMs` more. Throws with the last answer.
  */
 export async function restartServer(
   settings: RestartSettings,
@@ -61,7 +61,8 @@ export async function restartServer(
   } catch (error) {
     throw new Error(`restart command failed: ${redact((error as Error).message, options.token)}`);
   }
-  const deadline = started + settings.timeoutMs;
+  // The wait for health gets its own budget: a slow restart command must not eat it.
+  const deadline = Date.now() + settings.timeoutMs;
   let checks = 0;
   let last = 'not checked';
   for (;;) {
