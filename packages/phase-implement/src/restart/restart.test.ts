@@ -34,7 +34,7 @@ class FakeServer {
   constructor(private readonly unhealthyRequestsPerRestart: number[]) {}
 
   async start(): Promise<void> {
-    this.server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       const token = request.headers['x-plex-token'];
       if (typeof token === 'string') this.tokens.add(token);
       if (request.method === 'POST' && request.url === '/restart') {
@@ -55,8 +55,9 @@ class FakeServer {
       }
       response.writeHead(404).end();
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
