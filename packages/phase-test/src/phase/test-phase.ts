@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import {
+  type AggregateResult,
+  describeError,
+  type PhaseContext,
+  type PhaseFactoryContext,
+  RatchetError,
+  type TestInput,
+  TestInputSchema,
+  type TestPhase,
+  type TestResult,
+  writeFileAtomic,
+} from '@ratchet/core';
+import { redactSecret } from '@ratchet/plex';
+import { judge } from '../judge/judge.js';
+import {
+  parseTestPhaseOptions,
+  resolveJudgeSettings,
+  type TestPhaseOptions,
+} from '../options/test-options.js';
+import { type RefreshSummary, runRefresh } from '../refresh/run-refresh.js';
+import { renderTestReport } from '../report/render-report.js';
+
+/**
+ * The test phase: note the window start, make the system work (refresh Plex items, run a command,
+ * or wait for traffic), re-measure exactly that window through the engine, and judge.
+ */
+export function createTestPhase(
+  rawOptions: Record<string, unknown>,
+  factoryCtx: PhaseFactoryContext,
+): TestPhase {
+  const options: TestPhaseOptions = parseTestPhaseOptions(rawOptions);
+  const settings = resolveJudgeSettings(options.judge, factoryCtx.settings.judge);
+  const secret =
+    options.refresh.kind === 'plex' ? (options.refresh.token ?? process.env.PLEX_TOKEN) : undefined;
+  const scrub = (text: string) => redactSecret(text, secret);
+
+  return {
+    name: 'test',
+    async run(rawInput: TestInput, ctx: PhaseContext): Promise<TestResult> {
+      const parsed = TestInputSchema.safeParse(rawInput);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new RatchetError(
+          'INPUT_INVALID',
+          `test: input.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+        );
+      }
+      const input = parsed.data;
+      const start = new Date().toISOString();
+      let refresh: RefreshSummary | undefined;
+      let measurementError: string | undefined;
+      let after: AggregateResult | undefined;
+      try {
+        refresh = await runRefresh(options.refresh, { fix: input.fix, before: input.before, ctx });
+      } catch (error) {
+        if (ctx.signal.aborted || (error instanceof RatchetError && error.code === 'INTERRUPTED'))
+          throw error;
+        measurementError = scrub(`the refresh failed: ${describeError(error)}`);
+        ctx.log.warn(measurementError);
+      }
+      const end = new Date().toISOString();
+      const window = { start, end };
+      if (!measurementError) {
+        try {
+          ctx.progress('measuring the test window');
+          after = await ctx.measure(window);
+        } catch (error) {
+          if (ctx.signal.aborted) throw error;
+          measurementError = scrub(`the measurement failed: ${describeError(error)}`);
+          ctx.log.warn(measurementError);
+        }
+      }
+      const judgement = judge({
+        objective: input.objective,
+        before: input.before,
+        after,
+        ...(measurementError ? { measurementError } : {}),
+        settings,
+      });
+      const result: TestResult = {
+        decision: judgement.decision,
+        rationale: judgement.rationale,
+        rule: judgement.rule,
+        before: input.before.metrics,
+        ...(after ? { after } : {}),
+        window,
+        evidence: { ...judgement.evidence, baseline: input.baseline.metrics, refresh: refresh ?? null },
+        indicators: judgement.indicators,
+      };
+      const report = renderTestReport(result, judgement, refresh, {
+        fixId: input.fix.id,
+        ...(input.fix.name ? { fixName: input.fix.name } : {}),
+        iteration: ctx.iteration,
+      });
+      writeFileAtomic(join(ctx.runDir, 'test.json'), scrub(`${JSON.stringify(result, null, 2)}\n`));
+      writeFileAtomic(join(ctx.runDir, 'test_report.md'), scrub(report));
+      ctx.log.info(`test: ${judgement.rationale}`);
+      return result;
+    },
+  };
+}

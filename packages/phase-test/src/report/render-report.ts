@@ -1,0 +1,110 @@
+import type { TestResult } from '@ratchet/core';
+import { formatNumber, formatPValue, formatRate, type Judgement } from '../judge/judge.js';
+import type { RefreshSummary } from '../refresh/run-refresh.js';
+
+/** Table cells come from logs and servers: keep them on one line and free of table syntax. */
+function cell(value: unknown): string {
+  return String(value ?? '')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;');
+}
+
+export function renderTestReport(
+  result: TestResult,
+  judgement: Judgement,
+  refresh: RefreshSummary | undefined,
+  context: { fixId: string; fixName?: string; iteration: number },
+): string {
+  const { evidence } = judgement;
+  const lines: string[] = [];
+  lines.push(`# Test of fix \`${cell(context.fixId)}\` (iteration ${context.iteration})`, '');
+  if (context.fixName) lines.push(`${cell(context.fixName)}`, '');
+  lines.push(`**Decision: ${result.decision}** (rule \`${judgement.rule}\`)`, '');
+  lines.push(judgement.rationale, '');
+  lines.push('## Objective', '', `${cell(evidence.objective)}`, '');
+  lines.push('| | before | after |', '| --- | --- | --- |');
+  lines.push(
+    `| value | ${cell(formatRate(evidence.before))} | ${evidence.after ? cell(formatRate(evidence.after)) : 'n/a'} |`,
+  );
+  lines.push(
+    `| change | | ${evidence.effectPct === null ? 'n/a' : `${formatNumber(evidence.effectPct)}% better`} |`,
+    '',
+  );
+
+  lines.push('## Statistical test', '');
+  const test = evidence.test;
+  if (!test) lines.push('No test could be run: there is nothing to compare.', '');
+  else {
+    lines.push(
+      `- ${test.name}`,
+      `- p = ${formatPValue(test.pValue)} (alpha ${evidence.thresholds.alpha}), direction: ${evidence.testDirection}`,
+    );
+    lines.push(`- samples: ${formatNumber(test.samples)} (minimum ${evidence.thresholds.minSamples})`);
+    if (test.kind === 'mcnemar') {
+      lines.push(
+        `- fixed: ${test.fixed.length}, newly broken: ${test.broken.length}, still failing: ${test.stillFailing}, still fine: ${test.stillOk}`,
+      );
+      if (test.broken.length > 0)
+        lines.push(`- newly broken items: ${test.broken.slice(0, 20).map(cell).join(', ')}`);
+    }
+    if (test.kind === 'mcnemar' || test.kind === 'fisher') {
+      lines.push(
+        `- failing items: ${formatRate(test.failingBefore)} before, ${formatRate(test.failingAfter)} after`,
+      );
+    }
+    if (test.kind === 'poisson')
+      lines.push(`- rate ratio before/after: ${formatNumber(test.rateRatio)} per ${cell(test.exposureUnit)}`);
+    lines.push('');
+  }
+  if (evidence.critical.length > 0) {
+    lines.push(
+      '## Critical metrics',
+      '',
+      '| metric | before | after | p | regressed |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const check of evidence.critical) {
+      const p = check.pValue === null ? 'n/a' : formatPValue(check.pValue);
+      lines.push(
+        `| ${cell(check.metric)} | ${cell(formatRate(check.before))} | ${cell(formatRate(check.after))} | ${p} | ${check.regressed ? 'yes' : 'no'} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(`## Success indicators: ${judgement.indicators.met} of ${judgement.indicators.total}`, '');
+  for (const item of judgement.indicators.items) lines.push(`- ${item}`);
+  lines.push('');
+  lines.push('## Thresholds', '');
+  const t = evidence.thresholds;
+  lines.push(
+    `alpha ${t.alpha}, minimum samples ${t.minSamples}, minimum effect ${t.minEffectPct}%, critical metrics: ${t.criticalMetrics.length > 0 ? t.criticalMetrics.map(cell).join(', ') : 'none'}`,
+    '',
+  );
+  lines.push('## Test window', '', `${result.window?.start ?? '?'} to ${result.window?.end ?? '?'}`, '');
+  if (refresh) {
+    lines.push('## Refresh', '', `kind: ${refresh.kind}, ${Math.round(refresh.durationMs)} ms`);
+    if (refresh.kind === 'plex') {
+      lines.push(
+        `requested ${refresh.requested}, completed ${refresh.completed}, timed out ${(refresh.timedOut as string[]).length}, failed ${(refresh.failed as string[]).length}`,
+        '',
+      );
+      const chosen = refresh.chosen as {
+        ratingKey: string;
+        title?: string;
+        reason: string;
+        namedAs?: string;
+      }[];
+      lines.push('| ratingKey | title | why |', '| --- | --- | --- |');
+      for (const item of chosen) {
+        lines.push(
+          `| ${cell(item.ratingKey)} | ${cell(item.title)} | ${item.reason}${item.namedAs ? ` (${cell(item.namedAs)})` : ''} |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+  if (evidence.measurementError)
+    lines.push('## Measurement problem', '', cell(evidence.measurementError), '');
+  return `${lines.join('\n').trimEnd()}\n`;
+}
