@@ -24,3 +24,5 @@ export * from './state/lock.js';
 export * from './state/run-store.js';
 export * from './stats/index.js';
 export * from './util/redact.js';
+export * from './engine/final-reports.js';
+export * from './reports/index.js';

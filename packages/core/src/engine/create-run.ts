@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { container as rootContainer } from 'tsyringe';
+import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import type { LoadedConfig } from '../config/load.js';
 import { LoopEvents } from '../contracts/events.js';
+import type { ExitPolicy } from '../contracts/exit-policy.js';
 import type { Logger } from '../contracts/logger.js';
+import { silentLogger } from '../contracts/logger.js';
+import type { PhaseSet } from '../contracts/phase.js';
 import { TOKENS } from '../di/tokens.js';
 import { loadCustomPolicies, loadPhases } from '../phases/load-phases.js';
 import { builtinPolicies } from '../policies/builtin.js';
@@ -25,6 +28,35 @@ export interface PrepareRunOptions {
   beforeIteration?: (iteration: number) => Promise<void>;
   stopRequested?: () => boolean;
   signal?: AbortSignal;
+}
+
+/** Builds the phases and exit policies a config names (also used by `ratchet validate`). */
+export async function loadRunComponents(
+  loaded: LoadedConfig,
+  options: {
+    container?: DependencyContainer;
+    log?: Logger;
+    settings?: Record<string, unknown>;
+    maxIterations?: number;
+  } = {},
+): Promise<{ phases: PhaseSet; policies: ExitPolicy[] }> {
+  const config = loaded.resolved;
+  const loadContext = {
+    configDir: loaded.configDir,
+    container: options.container ?? rootContainer.createChildContainer(),
+    log: options.log ?? silentLogger,
+    settings: options.settings ?? {
+      objective: config.objective,
+      judge: config.judge,
+      outDir: config.outDir,
+      yes: false,
+      dryRun: false,
+    },
+  };
+  const phases = await loadPhases(config, loadContext);
+  const exit = { ...config.exit, maxIterations: options.maxIterations ?? config.exit.maxIterations };
+  const policies = [...builtinPolicies(exit), ...(await loadCustomPolicies(config, loadContext))];
+  return { phases, policies };
 }
 
 export interface PreparedRun {
@@ -51,10 +83,12 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     yes: options.yes ?? false,
     dryRun: options.dryRun ?? false,
   };
-  const loadContext = { configDir: loaded.configDir, container, log, settings };
-  const phases = await loadPhases(config, loadContext);
-  const exit = { ...config.exit, maxIterations: options.maxIterations ?? config.exit.maxIterations };
-  const policies = [...builtinPolicies(exit), ...(await loadCustomPolicies(config, loadContext))];
+  const { phases, policies } = await loadRunComponents(loaded, {
+    container,
+    log,
+    settings,
+    maxIterations: options.maxIterations,
+  });
 
   // The config as written, secrets redacted: `${PLEX_TOKEN}` stays a reference, never its value.
   writeJsonAtomic(resolve(outDir, 'run_config.json'), {

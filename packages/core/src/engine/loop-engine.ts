@@ -150,7 +150,9 @@ export class LoopEngine {
       this.state = initialState(this.options.objective, this.now());
       this.decisions = [];
       this.store.saveDecisions(this.decisions);
+      this.store.saveState(this.state);
       journalState.append({ type: 'start', data: { runId: this.state.runId } });
+      return;
     }
     this.store.saveState(this.state);
   }

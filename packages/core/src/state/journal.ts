@@ -47,6 +47,9 @@ export class Journal {
     } finally {
       closeSync(fd);
     }
+    // Fault injection for the crash-resume suites: die the hardest way right after this entry.
+    if (process.env.RATCHET_FAULT_KILL_AFTER_JOURNAL_SEQ === String(full.seq))
+      process.kill(process.pid, 'SIGKILL');
     return full;
   }
 

@@ -1,0 +1,169 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  type LoadedConfig,
+  type LoopState,
+  loadConfig,
+  prepareRun,
+  RatchetError,
+  type RunOutcome,
+  RunStore,
+  writeFinalReports,
+} from '@ratchet/core';
+import { EXIT } from '../exit-codes.js';
+import { ProgressDisplay } from '../ui/progress.js';
+import { summarize } from '../ui/summary.js';
+
+export interface RunFlags {
+  config?: string;
+  out?: string;
+  yes?: boolean;
+  step?: boolean;
+  dryRun?: boolean;
+  maxIterations?: number;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** First Ctrl+C or SIGTERM: stop at the next phase boundary. Second: abort the phase now. */
+export function installStopHandlers(progress: ProgressDisplay): {
+  signal: AbortSignal;
+  stopRequested: () => boolean;
+  dispose: () => void;
+} {
+  const controller = new AbortController();
+  let requested = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!requested) {
+      requested = true;
+      progress.line(`${signal}: stopping at the next phase boundary (press Ctrl+C again to stop now)`);
+      return;
+    }
+    progress.line(
+      `${signal}: stopping now; the state is saved and \`ratchet resume\` repeats the interrupted phase`,
+    );
+    controller.abort(new RatchetError('INTERRUPTED', `stopped by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    stopRequested: () => requested,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function waitForEnter(progress: ProgressDisplay) {
+  return async (iteration: number) => {
+    progress.done();
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    await new Promise<void>((done) =>
+      rl.question(`Press Enter to start iteration ${iteration} (Ctrl+C to stop) `, () => done()),
+    );
+    rl.close();
+  };
+}
+
+export async function executeRun(
+  loaded: LoadedConfig,
+  mode: 'start' | 'resume',
+  flags: RunFlags & { outDir?: string },
+): Promise<{ outcome: RunOutcome; state: LoopState; outDir: string }> {
+  const progress = new ProgressDisplay();
+  const stop = installStopHandlers(progress);
+  try {
+    const run = await prepareRun({
+      loaded,
+      outDir: flags.outDir,
+      log: progress.logger(flags.verbose),
+      maxIterations: flags.maxIterations,
+      dryRun: flags.dryRun,
+      yes: flags.yes,
+      beforeIteration: flags.step ? waitForEnter(progress) : undefined,
+      stopRequested: stop.stopRequested,
+      signal: stop.signal,
+    });
+    progress.attach(run.events);
+    let outcome: RunOutcome;
+    try {
+      outcome = await run.engine.run(mode);
+    } finally {
+      progress.done();
+      const state = run.store.hasState() ? run.store.loadState() : undefined;
+      // The loop's outcome stands even if a report cannot be written; say so and go on.
+      try {
+        if (state) writeFinalReports(run.store, state, run.store.loadDecisions());
+      } catch (error) {
+        progress.line(`warn: could not write the final report: ${(error as Error).message}`);
+      }
+    }
+    return { outcome, state: run.store.loadState(), outDir: run.store.outDir };
+  } finally {
+    stop.dispose();
+  }
+}
+
+export function exitCodeFor(outcome: RunOutcome): number {
+  switch (outcome) {
+    case 'finished':
+      return EXIT.ok;
+    case 'paused':
+      return EXIT.paused;
+    case 'interrupted':
+      return EXIT.interrupted;
+    case 'failed':
+      return EXIT.failed;
+  }
+}
+
+export function printOutcome(
+  result: { outcome: RunOutcome; state: LoopState; outDir: string },
+  json: boolean | undefined,
+): void {
+  const summary = summarize(result.state, result.outDir);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ outcome: result.outcome, ...summary }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${summary.text}\n`);
+}
+
+export async function runCommand(flags: RunFlags): Promise<void> {
+  const loaded = await loadConfig({ configPath: flags.config });
+  const result = await executeRun(loaded, 'start', {
+    ...flags,
+    outDir: flags.out ? resolve(flags.out) : undefined,
+  });
+  printOutcome(result, flags.json);
+  process.exitCode = exitCodeFor(result.outcome);
+}
+
+/** Resumes with the config the run started with (its path is in run_config.json), or --config. */
+export async function resumeCommand(stateFile: string | undefined, flags: RunFlags): Promise<void> {
+  const outDir = stateFile ? dirname(resolve(stateFile)) : resolve(flags.out ?? '.ratchet');
+  if (!existsSync(join(outDir, 'loop_state.json'))) {
+    throw new RatchetError('STATE_NOT_FOUND', `no run state in ${outDir}`, {
+      hint: 'pass the --out folder of the run, or its loop_state.json',
+    });
+  }
+  const state = RunStore.readState(join(outDir, 'loop_state.json'));
+  if (state.status === 'finished') {
+    printOutcome({ outcome: 'finished', state, outDir }, flags.json);
+    process.exitCode = EXIT.ok;
+    return;
+  }
+  let configPath = flags.config;
+  if (!configPath) {
+    const runConfig = join(outDir, 'run_config.json');
+    if (existsSync(runConfig))
+      configPath = (JSON.parse(readFileSync(runConfig, 'utf8')) as { source?: string }).source;
+  }
+  const loaded = await loadConfig({ configPath });
+  const result = await executeRun(loaded, 'resume', { ...flags, outDir });
+  printOutcome(result, flags.json);
+  process.exitCode = exitCodeFor(result.outcome);
+}

@@ -1,0 +1,97 @@
+import type { Logger, LoopEvents } from '@ratchet/core';
+
+const fmt = (value: number | null | undefined) =>
+  value === null || value === undefined ? 'n/a' : Number(value.toPrecision(4)).toString();
+
+export interface ProgressOptions {
+  stream?: NodeJS.WriteStream;
+  verbose?: boolean;
+}
+
+/**
+ * Shows the loop's progress on stderr: a live status line on a terminal, plain lines otherwise
+ * (CI logs, pipes), so that stdout stays free for `--json`.
+ */
+export class ProgressDisplay {
+  private readonly stream: NodeJS.WriteStream;
+  private readonly live: boolean;
+  private liveLine = '';
+
+  constructor(options: ProgressOptions = {}) {
+    this.stream = options.stream ?? process.stderr;
+    this.live = Boolean(this.stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb';
+  }
+
+  /** Prints a line above the live status line. */
+  line(text: string): void {
+    this.clearLive();
+    this.stream.write(`${text}\n`);
+    this.redrawLive();
+  }
+
+  status(text: string): void {
+    if (!this.live) return;
+    this.liveLine = text.length > 118 ? `${text.slice(0, 117)}…` : text;
+    this.redrawLive();
+  }
+
+  done(): void {
+    this.clearLive();
+    this.liveLine = '';
+  }
+
+  attach(events: LoopEvents): void {
+    events.on('run:start', ({ outDir, resumed }) =>
+      this.line(`${resumed ? 'resuming' : 'starting'} run in ${outDir}`),
+    );
+    events.on('iteration:start', ({ iteration }) => this.line(`— iteration ${iteration}`));
+    events.on('phase:start', ({ phase, fix }) => {
+      const what = fix ? `${phase} ${fix.id}` : phase;
+      if (this.live) this.status(`  ${what} …`);
+      else this.line(`  ${what} …`);
+    });
+    events.on('phase:progress', ({ phase, message, done, total }) => {
+      const count = done !== undefined && total ? ` ${done}/${total}` : '';
+      if (this.live) this.status(`  ${phase}: ${message}${count}`);
+    });
+    events.on('phase:failure', ({ phase, error }) => this.line(`  ${phase} failed: ${error.message}`));
+    events.on('measurement', ({ objective, metrics }) =>
+      this.line(
+        `  measured: objective ${fmt(objective)} (${Object.entries(metrics)
+          .slice(0, 6)
+          .map(([k, v]) => `${k}=${fmt(v)}`)
+          .join(', ')})`,
+      ),
+    );
+    events.on('decision', (d) =>
+      this.line(
+        `  ${d.outcome.padEnd(8)} ${d.fixId}: objective ${fmt(d.objectiveBefore)} -> ${fmt(d.objectiveAfter)}; next: ${d.next}`,
+      ),
+    );
+    events.on('pause', ({ reason }) => this.line(`paused: ${reason}`));
+    events.on('exit', ({ condition, reason }) => this.line(`exit: ${condition} — ${reason}`));
+  }
+
+  logger(verbose = false): Logger {
+    const write = (level: string, message: string) =>
+      this.line(`  ${level === 'info' ? '' : `${level}: `}${message}`);
+    return {
+      debug: (message) => {
+        if (verbose) write('debug', message);
+      },
+      info: (message) => {
+        if (verbose) write('info', message);
+      },
+      warn: (message) => write('warn', message),
+      error: (message) => write('error', message),
+    };
+  }
+
+  private clearLive(): void {
+    if (this.live && this.liveLine) this.stream.write('\r\x1b[2K');
+  }
+
+  private redrawLive(): void {
+    if (this.live && this.liveLine) this.stream.write(`\r\x1b[2K${this.liveLine}`);
+  }
+}

@@ -1,0 +1,61 @@
+import { describeObjective, improvementPct, type LoopState } from '@ratchet/core';
+
+const fmt = (value: number | null | undefined) =>
+  value === null || value === undefined ? 'n/a' : Number(value.toPrecision(4)).toString();
+
+export interface RunSummary {
+  status: LoopState['status'];
+  exitCondition: string | null;
+  exitReason: string | null;
+  iteration: number;
+  objective: string;
+  baselineObjective: number | null;
+  currentObjective: number | null;
+  improvementPct: number | null;
+  fixesAttempted: string[];
+  fixesSuccessful: string[];
+  fixesRolledBack: string[];
+  fixesFailed: string[];
+  nextStep: string;
+  outDir: string;
+  report: string;
+  text: string;
+}
+
+export function summarize(state: LoopState, outDir: string): RunSummary {
+  const gain = improvementPct(state.objective, state.baselineObjective, state.currentObjective);
+  const report = `${outDir}/final_improvement_report.md`;
+  const lines = [
+    `status: ${state.status}${state.exitCondition ? ` (${state.exitCondition})` : ''}`,
+    state.exitReason ? `reason: ${state.exitReason}` : undefined,
+    `objective: ${describeObjective(state.objective)}`,
+    `  baseline ${fmt(state.baselineObjective)} -> now ${fmt(state.currentObjective)}${gain === null ? '' : ` (${gain >= 0 ? 'better' : 'worse'} by ${Math.abs(gain).toFixed(1)}%)`}`,
+    `iterations: ${state.iteration}`,
+    `fixes kept: ${state.fixesSuccessful.join(', ') || 'none'}`,
+    `fixes rolled back: ${state.fixesRolledBack.join(', ') || 'none'}`,
+    state.fixesFailed.length ? `fixes that failed to apply: ${state.fixesFailed.join(', ')}` : undefined,
+    state.status === 'paused' || state.status === 'failed'
+      ? `next: ratchet resume --out ${outDir}`
+      : undefined,
+    state.lastError && state.status === 'failed' ? `error: ${state.lastError}` : undefined,
+    `report: ${report}`,
+  ].filter((line): line is string => line !== undefined);
+  return {
+    status: state.status,
+    exitCondition: state.exitCondition,
+    exitReason: state.exitReason,
+    iteration: state.iteration,
+    objective: describeObjective(state.objective),
+    baselineObjective: state.baselineObjective,
+    currentObjective: state.currentObjective,
+    improvementPct: gain,
+    fixesAttempted: state.fixesAttempted,
+    fixesSuccessful: state.fixesSuccessful,
+    fixesRolledBack: state.fixesRolledBack,
+    fixesFailed: state.fixesFailed,
+    nextStep: state.cursor.step,
+    outDir,
+    report,
+    text: lines.join('\n'),
+  };
+}
