@@ -4,6 +4,7 @@ import { diagnose } from '../phase/diagnose-phase.js';
 import { DEFAULT_THRESHOLDS } from '../ranking/rank-fixes.js';
 import { type LoadedRule, loadRuleSet } from '../rules/load-rules.js';
 import {
+  errorTypeEntries,
   rateLimited,
   SIMDB,
   SIMDB_RULES,
@@ -108,7 +109,7 @@ describe('diagnosing the simulated agent', () => {
 
   it('explains the 404s of the v2 host with the v3 fix and not with the generic advice', async () => {
     const diagnosis = await diagnose(input([v2NotFound()]), rules, options);
-    const entry = (diagnosis.errorTypes as Array<{ id: string; rules: string[]; rootCause: string }>)[0]!;
+    const entry = errorTypeEntries(diagnosis)[0]!;
     expect(entry.rules).toEqual(['simdb-api-v2-moved']);
     expect(entry.rootCause).toContain('still uses the moved v2 API of api.simdb.example');
     expect(diagnosis.fixes[0]?.actions[0]).toMatchObject({
@@ -121,7 +122,7 @@ describe('diagnosing the simulated agent', () => {
     const v3 = { ...v2NotFound(), examples: ["Error opening URL 'http://api.simdb.example/v3/movie/tt1'"] };
     const diagnosis = await diagnose(input([v3]), rules, options);
     expect(ids(diagnosis.fixes)).toEqual([]);
-    expect((diagnosis.errorTypes as Array<{ rules: string[] }>)[0]?.rules).toEqual(['http-404-moved']);
+    expect(errorTypeEntries(diagnosis)[0]?.rules).toEqual(['http-404-moved']);
     expect(diagnosis.recommendations?.[0]?.title).toBe(
       `Point ${SIMDB} at the current address of api.simdb.example`,
     );
@@ -217,7 +218,7 @@ describe('the built-in Plex knowledge base', () => {
     };
     const diagnosis = await diagnose(input([modelRead]), rules, options);
     expect(diagnosis.fixes).toEqual([]);
-    expect((diagnosis.errorTypes as Array<{ rules: string[] }>)[0]?.rules).toEqual(['model-read']);
+    expect(errorTypeEntries(diagnosis)[0]?.rules).toEqual(['model-read']);
   });
 
   it('merges the restart for resource-hash failures of several agents into one fix', async () => {

@@ -6,6 +6,7 @@ import createPhase from '../index.js';
 import {
   phaseContext,
   rateLimited,
+  rejection,
   simdbAggregate,
   titleMismatch,
   withTempDir,
@@ -76,9 +77,7 @@ describe('the diagnose phase factory', () => {
 
   it('resolves rule files against the config folder and fails early on a missing one', async () => {
     await withTempDir(async (dir) => {
-      const error = await Promise.resolve(
-        createPhase({ rules: ['rules/missing.yaml'] }, factoryContext(dir)),
-      ).catch((thrown: unknown) => thrown as RatchetError);
+      const error = await rejection(createPhase({ rules: ['rules/missing.yaml'] }, factoryContext(dir)));
       expect(error.code).toBe('CONFIG_NOT_FOUND');
       expect(error.message).toContain(join(dir, 'rules', 'missing.yaml'));
     });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { RatchetError } from '@ratchet/core';
 import { describe, expect, it } from 'vitest';
-import { SIMDB_RULES, withTempDir, writeFiles } from '../testing/aggregates.test-helpers.js';
+import { rejection, SIMDB_RULES, withTempDir, writeFiles } from '../testing/aggregates.test-helpers.js';
 import { BUILTIN_RULES_FILE, loadRuleFile, loadRuleSet } from './load-rules.js';
 
 const validRule = `
@@ -151,9 +151,7 @@ describe('loading rule files', () => {
   });
 
   it('gives CONFIG_NOT_FOUND with the path of a missing file', async () => {
-    const error = await loadRuleFile('/nonexistent/rules.yaml').catch(
-      (thrown: unknown) => thrown as RatchetError,
-    );
+    const error = await rejection(loadRuleFile('/nonexistent/rules.yaml'));
     expect(error.code).toBe('CONFIG_NOT_FOUND');
     expect(error.message).toContain('/nonexistent/rules.yaml');
     expect(error.isUsageError).toBe(true);

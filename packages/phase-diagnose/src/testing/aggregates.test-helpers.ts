@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type AggregateResult,
+  type Diagnosis,
   type ErrorType,
   LoopEvents,
   type PhaseContext,
+  RatchetError,
   silentLogger,
 } from '@ratchet/core';
 
@@ -98,4 +100,26 @@ export function phaseContext(runDir: string): PhaseContext {
     },
     progress() {},
   };
+}
+
+/** The RatchetError a promise rejects with; fails the test when it resolves or throws something else. */
+export async function rejection(promise: unknown): Promise<RatchetError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof RatchetError) return error;
+    throw error;
+  }
+  throw new Error('expected a RatchetError, but the call succeeded');
+}
+
+export function errorTypeEntries(
+  diagnosis: Diagnosis,
+): Array<{ id: string; rules: string[]; rootCause?: string; sources: string[] }> {
+  return (diagnosis.errorTypes ?? []) as unknown as Array<{
+    id: string;
+    rules: string[];
+    rootCause?: string;
+    sources: string[];
+  }>;
 }
