@@ -44,6 +44,8 @@ function hasDigit(token: string): boolean {
 }
 
 const KEY_PREFIX = /^[A-Za-z_][\w.-]*[=:]/;
+/** What a variable token starts with before its first digit (`blk_` of `blk_-42`). */
+const SHAPE = /^[^0-9-]*/;
 
 /**
  * Splits on white space and masks variables: a token that holds a digit becomes `<*>`, keeping a
@@ -51,12 +53,19 @@ const KEY_PREFIX = /^[A-Za-z_][\w.-]*[=:]/;
  */
 export function tokenize(message: string, maxTokens = 120): string[] {
   const tokens: string[] = [];
+  let previousShape: string | undefined;
   for (const word of message.split(SPLIT)) {
     if (word.length === 0) continue;
-    if (!hasDigit(word)) tokens.push(word);
-    else {
+    if (!hasDigit(word)) {
+      tokens.push(word);
+      previousShape = undefined;
+    } else {
       const key = KEY_PREFIX.exec(word);
-      tokens.push(key && !hasDigit(key[0]) ? `${key[0]}${WILDCARD}` : WILDCARD);
+      const shape = SHAPE.exec(word)?.[0] ?? '';
+      if (key && !hasDigit(key[0])) tokens.push(`${key[0]}${WILDCARD}`);
+      // A run of variables of one shape is one variable: `blk_1 blk_2 ...` lists vary in length, not in kind.
+      else if (shape !== previousShape || tokens[tokens.length - 1] !== WILDCARD) tokens.push(WILDCARD);
+      previousShape = shape;
     }
     if (tokens.length >= maxTokens) break;
   }

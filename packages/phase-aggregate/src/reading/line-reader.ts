@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -76,10 +77,12 @@ export async function readLines(
   const decoder = new TextDecoder('utf-8', { fatal: false });
   let carry = '';
   let skippingRestOfLine = false;
+  let decoderIdle = true;
+  let nulPossible = false;
 
   const deliver = (raw: string): void => {
     let line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
-    if (line.includes('\0')) {
+    if (nulPossible && line.includes('\0')) {
       stats.linesWithNul += 1;
       line = line.replaceAll('\0', '');
     }
@@ -89,6 +92,7 @@ export async function readLines(
 
   const consume = (text: string): void => {
     if (text.includes('\uFFFD')) stats.invalidUtf8 += countOccurrences(text, '\uFFFD');
+    if (!nulPossible && text.includes('\0')) nulPossible = true;
     let start = 0;
     const length = text.length;
     while (start < length) {
@@ -138,7 +142,14 @@ export async function readLines(
         source.destroy();
         break;
       }
-      consume(decoder.decode(chunk as Buffer, { stream: true }));
+      const buffer = chunk as Buffer;
+      // Plain ASCII decodes several times faster than UTF-8; only safe when no multi-byte
+      // sequence is pending from the previous chunk.
+      if (decoderIdle && isAscii(buffer)) consume(buffer.toString('ascii'));
+      else {
+        consume(decoder.decode(buffer, { stream: true }));
+        decoderIdle = buffer.length === 0 || (buffer[buffer.length - 1] ?? 0) < 0x80;
+      }
     }
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
