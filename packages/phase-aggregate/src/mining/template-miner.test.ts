@@ -9,7 +9,7 @@ const FLOORS: Record<string, { drain: number; ours: number }> = {
   HDFS: { drain: 0.998, ours: 1.0 },
   Apache: { drain: 1.0, ours: 1.0 },
   HealthApp: { drain: 0.78, ours: 1.0 },
-  Linux: { drain: 0.69, ours: Math.LN2 },
+  Linux: { drain: 0.69, ours: 0.6925 },
   Spark: { drain: 0.92, ours: 0.9245 },
   Zookeeper: { drain: 0.967, ours: 0.9885 },
 };
