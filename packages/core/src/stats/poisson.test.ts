@@ -48,3 +48,11 @@ describe('poissonRateInterval (Garwood)', () => {
     expect(regularizedLowerGamma(50, gammaQuantile(0.975, 50))).toBeCloseTo(0.975, 9);
   });
 });
+
+describe('poissonRateInterval on large counts', () => {
+  it('matches the chi-square quantiles for 30 000 events', () => {
+    const { low, high } = poissonRateInterval(30_000);
+    expect(low).toBeCloseTo(29661.472423263, 5);
+    expect(high).toBeCloseTo(30341.42753597558, 5);
+  });
+});
