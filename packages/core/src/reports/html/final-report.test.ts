@@ -25,13 +25,24 @@ describe('the HTML final report', () => {
   it('charts the objective and every metric over the iterations', () => {
     const charts = sectionHtml(html, 'charts');
     const svgs = charts.match(/<svg class="chart"/g) ?? [];
-    expect(svgs).toHaveLength(1 + Object.keys(state.baselineMetrics ?? {}).length);
+    // The objective per iteration, the objective at each decision, then one chart per metric.
+    expect(svgs).toHaveLength(2 + Object.keys(state.baselineMetrics ?? {}).length);
     expect(charts).toContain(
       'aria-label="Objective: (urlErrors + modelErrors + titleMatchFailures) per searchOps, lower is better"',
     );
     expect(charts).toContain('data-points="4"');
     expect(charts).toContain('<title>#2: 0.135</title>');
     expect(charts).toContain('id="metric-titlematchfailures"');
+  });
+
+  it('charts each decision: the kept level as a line and each tested value as a marker in its outcome', () => {
+    const charts = sectionHtml(html, 'charts');
+    expect(charts).toContain('<rect class="marker ROLLBACK"');
+    expect(charts).toContain('<title>simdb-lower-match-threshold ROLLBACK: 0.61</title>');
+    expect(charts.match(/<rect class="marker KEEP"/g)).toHaveLength(2);
+    // After the rollback in step 1.2 the system is back at the value before it.
+    expect(charts).toContain('<title>1.2: 0.2925</title>');
+    expect(charts).toContain('>rolled back</text>');
   });
 
   it('shows the summary, the comparison and the decisions with their rationale', () => {

@@ -21,6 +21,15 @@ import { REPORT_CSS } from './styles.js';
 
 const e = escapeHtml;
 
+const OUTCOME_COLOURS: Record<string, string> = {
+  KEEP: '#15803d',
+  ROLLBACK: '#b45309',
+  RESTORED: '#b45309',
+  APPLY_FAILED: '#b91c1c',
+  MONITOR: '#2563eb',
+  MODIFY: '#2563eb',
+};
+
 function objectiveChangeHtml(objective: ReportModel['objective']): string {
   const { text, verdict } = objectiveChange(objective);
   if (verdict === 'unknown') return `<span class="muted">${e(text)}</span>`;
@@ -62,6 +71,36 @@ function renderCharts(model: ReportModel): string {
     height: 280,
     color: '#2563eb',
   });
+  const decisionChart =
+    model.decisions.length === 0
+      ? ''
+      : `<figure class="objective decisions">${renderLineChartSvg({
+          title: 'Objective at each decision (line: the system as kept; diamonds: values tested)',
+          points: model.decisionSteps.map((step) => ({ label: step.label, value: step.level })),
+          markers: model.decisionSteps.flatMap((step, index) =>
+            step.decision && step.tested !== null
+              ? [
+                  {
+                    index,
+                    value: step.tested,
+                    kind: step.decision.outcome,
+                    color: OUTCOME_COLOURS[step.decision.outcome] ?? '#6b7280',
+                    label: `${step.decision.fixId} ${step.decision.outcome}`,
+                  },
+                ]
+              : [],
+          ),
+          legend: [
+            { label: 'kept', color: OUTCOME_COLOURS.KEEP! },
+            { label: 'rolled back', color: OUTCOME_COLOURS.ROLLBACK! },
+            { label: 'inconclusive', color: OUTCOME_COLOURS.MONITOR! },
+          ],
+          xLabel: 'iteration.decision',
+          yLabel: 'objective',
+          width: 760,
+          height: 280,
+          color: '#2563eb',
+        })}</figure>`;
   const metricCharts = model.metricSeries
     .map(
       (series) =>
@@ -70,6 +109,7 @@ function renderCharts(model: ReportModel): string {
     .join('\n');
   return `<section id="charts"><h2>Over the iterations</h2>
 <figure class="objective">${objectiveChart}</figure>
+${decisionChart}
 <p class="muted">Points: the baseline, then the measurement at the end of each iteration. A red × marks an iteration without a value (no traffic in its window).</p>
 <div class="charts">
 ${metricCharts || '<p>No metrics were measured.</p>'}

@@ -70,6 +70,34 @@ describe('the inline SVG line chart', () => {
     expect(yAxisTicks([0.0123, 0.031]).ticks).toEqual([0, 0.01, 0.02, 0.03, 0.04]);
   });
 
+  it('draws markers in their own class and widens the axis to hold them', () => {
+    const svg = renderLineChartSvg({
+      title: 'decisions',
+      points: [
+        { label: 'baseline', value: 0.4 },
+        { label: '1.1', value: 0.3 },
+      ],
+      markers: [{ index: 1, value: 0.9, kind: 'ROLLBACK', color: '#b45309', label: 'fix-x ROLLBACK' }],
+      legend: [{ label: 'rolled back', color: '#b45309' }],
+    });
+    expect(svg).toContain('<rect class="marker ROLLBACK"');
+    expect(svg).toContain('<title>fix-x ROLLBACK: 0.9</title>');
+    expect(svg).toContain('>1</text>');
+    expect(svg).toContain('>rolled back</text>');
+  });
+
+  it('writes the last value beside its point so that a printed chart can be read', () => {
+    const svg = renderLineChartSvg({
+      title: 'last',
+      points: [
+        { label: 'baseline', value: 96 },
+        { label: '#1', value: 30 },
+        { label: '#2', value: null },
+      ],
+    });
+    expect(svg).toMatch(/<text class="value-label"[^>]*>30<\/text>/);
+  });
+
   it('says so when there is no value at all', () => {
     const svg = renderLineChartSvg({ title: 'empty', points: [{ label: 'baseline', value: null }] });
     expect(svg).toContain('no value measured');

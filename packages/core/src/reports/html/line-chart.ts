@@ -12,6 +12,20 @@ export interface LineChartOptions {
   height?: number;
   /** CSS colour of the line and its points. */
   color?: string;
+  /** Extra points drawn without a line, at the x of `points[index]` (e.g. each tested value). */
+  markers?: ChartMarker[];
+  /** Small coloured keys in the top right corner. */
+  legend?: Array<{ label: string; color: string }>;
+}
+
+export interface ChartMarker {
+  index: number;
+  value: number;
+  /** A CSS class for the marker, e.g. the decision outcome. */
+  kind: string;
+  color: string;
+  /** Shown as the marker's tooltip. */
+  label: string;
 }
 
 const MARGIN = { top: 30, right: 18, bottom: 46, left: 68 };
@@ -57,7 +71,8 @@ export function renderLineChartSvg(options: LineChartOptions): string {
   const present = points
     .map((point) => point.value)
     .filter((value): value is number => value !== null && Number.isFinite(value));
-  const axis = yAxisTicks(present);
+  const markers = (options.markers ?? []).filter((marker) => Number.isFinite(marker.value));
+  const axis = yAxisTicks([...present, ...markers.map((marker) => marker.value)]);
   const xOf = (index: number) =>
     MARGIN.left + (points.length <= 1 ? plotWidth / 2 : (index / (points.length - 1)) * plotWidth);
   const yOf = (value: number) =>
@@ -135,6 +150,34 @@ export function renderLineChartSvg(options: LineChartOptions): string {
       `<circle class="point" cx="${x}" cy="${round(yOf(point.value))}" r="3.5" fill="${color}"><title>${label}: ${escapeHtml(formatNumber(point.value))}</title></circle>`,
     );
   });
+  for (const marker of markers) {
+    const x = round(xOf(marker.index));
+    const y = round(yOf(marker.value));
+    parts.push(
+      `<rect class="marker ${escapeHtml(marker.kind)}" x="${Number(x) - 4.5}" y="${Number(y) - 4.5}" width="9" height="9" transform="rotate(45 ${x} ${y})" fill="${marker.color}"><title>${escapeHtml(marker.label)}: ${escapeHtml(formatNumber(marker.value))}</title></rect>`,
+    );
+  }
+
+  // The last value written out, so that a printed chart can be read without hovering.
+  const lastIndex = points.findLastIndex((point) => point.value !== null && Number.isFinite(point.value));
+  const last = points[lastIndex];
+  if (last && last.value !== null) {
+    const anchor = points.length > 1 && lastIndex === points.length - 1 ? 'end' : 'start';
+    const dx = anchor === 'end' ? -6 : 6;
+    parts.push(
+      `<text class="value-label" x="${round(xOf(lastIndex) + dx)}" y="${round(yOf(last.value) - 8)}" text-anchor="${anchor}">${escapeHtml(formatNumber(last.value))}</text>`,
+    );
+  }
+
+  let legendX = width - MARGIN.right;
+  for (const entry of [...(options.legend ?? [])].reverse()) {
+    const text = escapeHtml(entry.label);
+    const textWidth = entry.label.length * 6 + 16;
+    legendX -= textWidth;
+    parts.push(
+      `<g class="legend"><rect x="${legendX}" y="10" width="9" height="9" fill="${entry.color}"/><text x="${legendX + 13}" y="18">${text}</text></g>`,
+    );
+  }
   parts.push('</svg>');
   return parts.join('');
 }

@@ -41,6 +41,9 @@ svg.chart .line { fill: none; stroke-width: 2.2; stroke-linejoin: round; }
 svg.chart .point { stroke: #fff; stroke-width: 1.5; }
 svg.chart .missing text { font-size: 13px; fill: var(--failed); }
 svg.chart .no-data { font-size: 13px; fill: var(--muted); }
+svg.chart .value-label { font-size: 11px; font-weight: 600; fill: var(--ink); }
+svg.chart .legend text { font-size: 11px; fill: var(--muted); }
+svg.chart .marker { stroke: #fff; stroke-width: 1; }
 @media print {
   body { background: #fff; font-size: 11pt; }
   main { max-width: none; padding: 0; }

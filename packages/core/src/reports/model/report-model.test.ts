@@ -81,6 +81,24 @@ describe('the report model', () => {
     ).toEqual([360, 360, null, 360]);
   });
 
+  it('follows the ratchet through the decisions: a rollback returns to the level before it', () => {
+    const steps = model().decisionSteps;
+    expect(steps.map((step) => step.label)).toEqual(['baseline', '1.1', '1.2', '2.1', '2.2']);
+    expect(steps.map((step) => step.level)).toEqual([0.4, 0.2925, 0.2925, 0.2925, 0.135]);
+    expect(steps.map((step) => step.tested)).toEqual([null, 0.2925, 0.61, null, 0.135]);
+  });
+
+  it('adds a "now" point when the run stopped after the last recorded iteration changed the system', () => {
+    const run = realisticRun();
+    const now = { ...run.state.currentMetrics!, urlErrors: 20 };
+    const built = model({ ...run, state: { ...run.state, currentMetrics: now, currentObjective: 0.1075 } });
+    expect(built.objectiveSeries.at(-1)).toEqual({ label: 'now', value: 0.1075 });
+    expect(built.metricSeries.find((series) => series.name === 'urlErrors')?.points.at(-1)).toEqual({
+      label: 'now',
+      value: 20,
+    });
+  });
+
   it('collects recommendations from the diagnosis, needs-research and fixes never attempted', () => {
     const sources = model().recommendations.map((entry) => entry.source);
     expect(sources).toEqual(['diagnosis', 'needs-research', 'not-attempted']);

@@ -34,6 +34,16 @@ export interface MetricSeries {
   points: SeriesPoint[];
 }
 
+/** One step of the ratchet: the objective the system holds after a decision, and the value tested. */
+export interface DecisionStep {
+  label: string;
+  /** The objective of the system as the decision left it (a rollback returns to the value before). */
+  level: number | null;
+  /** The value the test measured with the fix applied, when there was one. */
+  tested: number | null;
+  decision: DecisionRecord | undefined;
+}
+
 export type FixGroup = 'kept' | 'rolled-back' | 'failed';
 
 export interface FixOutcome {
@@ -84,6 +94,7 @@ export interface ReportModel {
   rates: RateComparison[];
   objectiveSeries: SeriesPoint[];
   metricSeries: MetricSeries[];
+  decisionSteps: DecisionStep[];
   history: IterationRecord[];
   decisions: DecisionRecord[];
   fixes: { kept: FixOutcome[]; rolledBack: FixOutcome[]; failed: FixOutcome[] };
@@ -171,6 +182,26 @@ function baselineObjective(state: LoopState): number | null {
 function finalObjective(state: LoopState): number | null {
   if (state.currentObjective !== null) return state.currentObjective;
   return state.currentMetrics ? objectiveValue(state.objective, state.currentMetrics).value : null;
+}
+
+function decisionSteps(baseline: number | null, decisions: DecisionRecord[]): DecisionStep[] {
+  const steps: DecisionStep[] = [{ label: 'baseline', level: baseline, tested: null, decision: undefined }];
+  let level = baseline;
+  let previousIteration = -1;
+  let inIteration = 0;
+  for (const decision of decisions) {
+    inIteration = decision.iteration === previousIteration ? inIteration + 1 : 1;
+    previousIteration = decision.iteration;
+    const holdsNewValue = decision.outcome === 'KEEP' || decision.outcome === 'RESTORED';
+    level = holdsNewValue ? (decision.objectiveAfter ?? level) : (decision.objectiveBefore ?? level);
+    steps.push({
+      label: `${decision.iteration}.${inIteration}`,
+      level,
+      tested: decision.objectiveAfter,
+      decision,
+    });
+  }
+  return steps;
 }
 
 function knownFixes(state: LoopState): Map<string, Fix> {
@@ -413,6 +444,7 @@ export function buildReportModel(input: ValidReportInput): ReportModel {
       name,
       points: columns.map((column) => ({ label: column.label, value: finiteOrNull(column.metrics?.[name]) })),
     })),
+    decisionSteps: decisionSteps(baseline, sortedDecisions),
     history: state.iterationHistory,
     decisions: sortedDecisions,
     fixes,
