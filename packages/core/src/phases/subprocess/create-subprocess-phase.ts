@@ -15,6 +15,7 @@ import { RatchetError } from '../../errors/ratchet-error.js';
 import { locateJsonError } from './json-location.js';
 import {
   type PlaceholderValues,
+  parseProgressLine,
   protocolEnvironment,
   SUBPROCESS_PROTOCOL_VERSION,
   type SubprocessPhaseName,
@@ -141,7 +142,11 @@ async function invokeSubprocess(
       signal: runCtx.signal,
       captureStdout: !spec.resultInFile && phase !== 'rollback',
       maxStdoutBytes: spec.maxOutputBytes,
-      onStderrLine: (line) => log.info(`[${phase}] ${line}`, { ...logData, stream: 'stderr' }),
+      onStderrLine: (line) => {
+        const progress = parseProgressLine(line);
+        if (progress === undefined) log.info(`[${phase}] ${line}`, { ...logData, stream: 'stderr' });
+        else runCtx.progress(progress.message, progress.done, progress.total);
+      },
       onStdoutLine: (line) => log.debug(`[${phase}] ${line}`, { ...logData, stream: 'stdout' }),
     });
     throwIfFailed(outcome, spec, label, phase);

@@ -7,6 +7,8 @@ export { parseDuration } from './duration.js';
 export { type JsonErrorLocation, locateJsonError } from './json-location.js';
 export {
   type PlaceholderValues,
+  type ProgressLine,
+  parseProgressLine,
   SUBPROCESS_PROTOCOL_VERSION,
   type SubprocessPhaseName,
   type SubprocessRequest,

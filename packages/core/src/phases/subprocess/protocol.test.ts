@@ -2,7 +2,7 @@ import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSubprocessPhase } from './create-subprocess-phase.js';
-import { substitutePlaceholders } from './protocol.js';
+import { parseProgressLine, substitutePlaceholders } from './protocol.js';
 import { createWorld, type TestWorld } from './subprocess.test-helpers.js';
 
 // A Python phase that reports what it was given: the request, its argv, env, cwd and file modes.
@@ -37,6 +37,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await world.cleanup();
 });
+
+const bash = (script: string, ...args: string[]) => ['bash', '-c', script, 'inline', ...args];
 
 async function seenBy(runDir: string) {
   return JSON.parse(await readFile(join(runDir, 'seen.json'), 'utf8'));
@@ -200,6 +202,42 @@ describe('the subprocess protocol, version 1', () => {
       phase: 'aggregate',
       stream: 'stderr',
     });
+  });
+});
+
+describe('progress lines', () => {
+  it('Turns "::progress::" stderr lines into ctx.progress calls instead of log lines', async () => {
+    const calls: Array<[string, number | undefined, number | undefined]> = [];
+    const ctx = {
+      ...world.context(),
+      progress: (m: string, d?: number, t?: number) => calls.push([m, d, t]),
+    };
+
+    await createSubprocessPhase(
+      'aggregate',
+      {
+        command: bash(
+          'for i in 1 2; do echo "::progress:: $i/2 reading file $i" >&2; done; ' +
+            'echo "::progress:: summing up" >&2; echo "normal line" >&2; echo \'{"metrics": {}}\'',
+        ),
+      },
+      { configDir: world.configDir, log: world.log },
+    ).run({ purpose: 'baseline' }, ctx);
+
+    expect(calls).toEqual([
+      ['reading file 1', 1, 2],
+      ['reading file 2', 2, 2],
+      ['summing up', undefined, undefined],
+    ]);
+    expect(world.log.messages('info')).toEqual(['[aggregate] normal line']);
+  });
+
+  it('Reads the counts only when both are given, and leaves other lines alone', () => {
+    expect(parseProgressLine('::progress:: 3/10')).toEqual({ message: '', done: 3, total: 10 });
+    expect(parseProgressLine('::progress::5/9 x')).toEqual({ message: 'x', done: 5, total: 9 });
+    expect(parseProgressLine('::progress:: 2024/05/01 logs')).toEqual({ message: '2024/05/01 logs' });
+    expect(parseProgressLine('progress: 3/10')).toBeUndefined();
+    expect(parseProgressLine(' ::progress:: 3/10')).toBeUndefined();
   });
 });
 

@@ -54,3 +54,23 @@ export function protocolEnvironment(values: PlaceholderValues): Record<string, s
     RATCHET_CONFIG_DIR: values.configDir,
   };
 }
+
+export interface ProgressLine {
+  message: string;
+  done?: number;
+  total?: number;
+}
+
+const PROGRESS_LINE = /^::progress::[ \t]*(?:(\d+)\/(\d+)(?:[ \t]+|$))?(.*)$/;
+
+/**
+ * A stderr line `::progress:: 40/200 reading logs` (or `::progress:: reading logs`) reports progress
+ * to the CLI instead of going to the log.
+ */
+export function parseProgressLine(line: string): ProgressLine | undefined {
+  const match = PROGRESS_LINE.exec(line);
+  if (!match) return undefined;
+  const message = (match[3] ?? '').trim();
+  if (match[1] === undefined || match[2] === undefined) return { message };
+  return { message, done: Number(match[1]), total: Number(match[2]) };
+}
