@@ -15,6 +15,7 @@ import { diagnose } from '../phase/diagnose-phase.js';
 import { DEFAULT_THRESHOLDS } from '../ranking/rank-fixes.js';
 import { renderReport } from '../report/render-report.js';
 import { loadRuleSet } from '../rules/load-rules.js';
+import { redactSecrets } from '../security/redact.js';
 
 export interface DiagnoseCommandOptions {
   /** An AggregateResult JSON file (or a whole DiagnoseInput). */
@@ -128,7 +129,9 @@ export async function runDiagnoseCommand(options: DiagnoseCommandOptions, io: Co
     );
     const format =
       options.format ?? (options.output && extname(options.output).toLowerCase() === '.md' ? 'md' : 'json');
-    const text = format === 'md' ? renderReport(diagnosis) : `${JSON.stringify(diagnosis, null, 2)}\n`;
+    const text = redactSecrets(
+      format === 'md' ? renderReport(diagnosis) : `${JSON.stringify(diagnosis, null, 2)}\n`,
+    );
     if (options.output) await writeFileAtomic(resolve(options.output), text);
     else io.stdout.write(text);
     return 0;

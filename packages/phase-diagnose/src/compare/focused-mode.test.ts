@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Diagnosis } from '@ratchet/core';
+import { type Diagnosis, silentLogger } from '@ratchet/core';
 import { describe, expect, it } from 'vitest';
 import createPhase from '../index.js';
 import {
@@ -18,7 +18,7 @@ describe('focused mode', () => {
     await withTempDir(async (dir) => {
       const phase = await createPhase(
         { rules: [SIMDB_RULES] },
-        { configDir: dir, log: console, settings: {} },
+        { configDir: dir, log: silentLogger, settings: {} },
       );
       const first = await phase.run(
         {
@@ -75,7 +75,7 @@ describe('focused mode', () => {
     await withTempDir(async (dir) => {
       const phase = await createPhase(
         { rules: [SIMDB_RULES] },
-        { configDir: dir, log: console, settings: {} },
+        { configDir: dir, log: silentLogger, settings: {} },
       );
       const diagnosis = await phase.run(
         {

@@ -6,6 +6,7 @@ import { ExecaError, execa } from 'execa';
 import { z } from 'zod';
 import { ACTION_TYPES } from '../actions/action-schemas.js';
 import { checkAction } from '../actions/validate-action.js';
+import { redactSecrets } from '../security/redact.js';
 
 export interface ExternalDiagnoserOptions {
   command: string[];
@@ -58,7 +59,7 @@ export async function runExternalDiagnoser(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     if (!program) throw new RatchetError('PHASE_OPTIONS_INVALID', 'diagnose: external.command: is empty');
-    await writeFile(inputFile, JSON.stringify(input), 'utf8');
+    await writeFile(inputFile, redactSecrets(JSON.stringify(input)), { encoding: 'utf8', mode: 0o600 });
     const subprocess = execa(program, args, {
       timeout: timeoutMs,
       ...(context.signal ? { cancelSignal: context.signal } : {}),

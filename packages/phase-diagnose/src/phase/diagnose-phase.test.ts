@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RatchetError } from '@ratchet/core';
+import { RatchetError, silentLogger } from '@ratchet/core';
 import { describe, expect, it } from 'vitest';
 import createPhase from '../index.js';
 import {
@@ -13,7 +13,7 @@ import {
   writeFiles,
 } from '../testing/aggregates.test-helpers.js';
 
-const factoryContext = (configDir: string) => ({ configDir, log: console, settings: {} });
+const factoryContext = (configDir: string) => ({ configDir, log: silentLogger, settings: {} });
 
 describe('the diagnose phase factory', () => {
   it('writes diagnosis.json and diagnostic_report.md into the run folder and leaves no temp file', async () => {
@@ -80,6 +80,39 @@ describe('the diagnose phase factory', () => {
       const error = await rejection(createPhase({ rules: ['rules/missing.yaml'] }, factoryContext(dir)));
       expect(error.code).toBe('CONFIG_NOT_FOUND');
       expect(error.message).toContain(join(dir, 'rules', 'missing.yaml'));
+    });
+  });
+});
+
+describe('secrets', () => {
+  it('never writes the Plex token from a quoted log line into the diagnosis or the report', async () => {
+    await withTempDir(async (dir) => {
+      const phase = await createPhase({}, factoryContext(dir));
+      const leaky = {
+        id: 'local-pms-unreachable:com.example',
+        category: 'local-pms-unreachable',
+        count: 2,
+        agents: ['com.example'],
+        examples: [
+          "Error opening URL 'http://127.0.0.1:32400/library/metadata/7/tree?X-Plex-Token=s3cr3tT0k3n'",
+        ],
+      };
+      const unknown = { ...leaky, id: 'unknown:com.example', category: 'unknown' };
+      const diagnosis = await phase.run(
+        {
+          aggregate: simdbAggregate([leaky, unknown]),
+          mode: 'full',
+          attemptedFixIds: [],
+          rolledBackFixIds: [],
+        },
+        phaseContext(dir),
+      );
+      expect(JSON.stringify(diagnosis)).not.toContain('s3cr3tT0k3n');
+      for (const file of ['diagnosis.json', 'diagnostic_report.md']) {
+        const text = await readFile(join(dir, file), 'utf8');
+        expect(text).not.toContain('s3cr3tT0k3n');
+      }
+      expect(await readFile(join(dir, 'diagnostic_report.md'), 'utf8')).toContain('X-Plex-Token=<redacted>');
     });
   });
 });

@@ -5,8 +5,10 @@ import type { ErrorTypeDiagnosis, NeedsResearch } from '../diagnosis/build-diagn
 /** Text from logs goes into code spans or fences; these keep it from breaking out of them. */
 function code(text: string): string {
   const clean = text.replace(/[\r\n]+/g, ' ');
-  const fence = clean.includes('`') ? '`` ' : '`';
-  return `${fence}${clean}${fence.trim() === '``' ? ' ``' : '`'}`;
+  if (!clean.includes('`')) return `\`${clean}\``;
+  const longest = Math.max(...[...clean.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence} ${clean} ${fence}`;
 }
 
 function block(text: string): string {
