@@ -148,6 +148,7 @@ program
     'folder for the simulator data and the run (resumable: run the same command again)',
   )
   .option('--json', 'print one JSON document with the outcome')
+  .option('-v, --verbose', 'also show info and debug messages')
   .action(async (options) => (await import('./commands/demo.js')).demoCommand(options));
 
 program.parseAsync(process.argv).then(

@@ -53,6 +53,24 @@ describe('the loop engine', () => {
     expect(engine.currentState.fixesRolledBack).toEqual(['threshold']);
   });
 
+  it('drops the alternatives of a fix once it is kept', async () => {
+    const system = createFakeSystem({
+      baseErrors: 40,
+      diagnoses: [
+        [
+          { id: 'retry', effect: -10 },
+          { id: 'slow-down', effect: -8, alternativeOf: 'retry' },
+          { id: 'other', effect: -2 },
+        ],
+        [],
+      ],
+    });
+    const engine = system.engine();
+    await engine.run('start');
+    expect(outcomes(engine.decisionLog)).toEqual(['retry:KEEP', 'other:KEEP']);
+    expect(engine.currentState.fixesAttempted).not.toContain('slow-down');
+  });
+
   it('skips fixes below the priority bar', async () => {
     const system = createFakeSystem({
       baseErrors: 40,

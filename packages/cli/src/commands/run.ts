@@ -12,6 +12,7 @@ import {
   writeFinalReports,
 } from '@ratchet/core';
 import { EXIT } from '../exit-codes.js';
+import { CLI_FILE } from '../paths.js';
 import { ProgressDisplay } from '../ui/progress.js';
 import { summarize } from '../ui/summary.js';
 
@@ -86,6 +87,7 @@ export async function executeRun(
       beforeIteration: flags.step ? waitForEnter(progress) : undefined,
       stopRequested: stop.stopRequested,
       signal: stop.signal,
+      resolveFrom: [CLI_FILE],
     });
     progress.attach(run.events);
     let outcome: RunOutcome;

@@ -1,10 +1,11 @@
 import { envReferences, loadConfig, loadRunComponents } from '@ratchet/core';
 import { EXIT } from '../exit-codes.js';
+import { CLI_FILE } from '../paths.js';
 
 /** Loads the config and builds every phase without running anything. */
 export async function validateCommand(flags: { config?: string; json?: boolean }): Promise<void> {
   const loaded = await loadConfig({ configPath: flags.config });
-  const { phases, policies } = await loadRunComponents(loaded);
+  const { phases, policies } = await loadRunComponents(loaded, { resolveFrom: [CLI_FILE] });
   const result = {
     valid: true,
     config: loaded.filepath,

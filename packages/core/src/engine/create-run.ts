@@ -28,6 +28,8 @@ export interface PrepareRunOptions {
   beforeIteration?: (iteration: number) => Promise<void>;
   stopRequested?: () => boolean;
   signal?: AbortSignal;
+  /** Files to resolve phase packages from after the config's folder (the CLI passes its own). */
+  resolveFrom?: string[];
 }
 
 /** Builds the phases and exit policies a config names (also used by `ratchet validate`). */
@@ -38,6 +40,8 @@ export async function loadRunComponents(
     log?: Logger;
     settings?: Record<string, unknown>;
     maxIterations?: number;
+    /** Files to resolve phase packages from after the config's folder (the CLI passes its own). */
+    resolveFrom?: string[];
   } = {},
 ): Promise<{ phases: PhaseSet; policies: ExitPolicy[] }> {
   const config = loaded.resolved;
@@ -45,6 +49,7 @@ export async function loadRunComponents(
     configDir: loaded.configDir,
     container: options.container ?? rootContainer.createChildContainer(),
     log: options.log ?? silentLogger,
+    resolveFrom: options.resolveFrom,
     settings: options.settings ?? {
       objective: config.objective,
       judge: config.judge,
@@ -88,6 +93,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     log,
     settings,
     maxIterations: options.maxIterations,
+    resolveFrom: options.resolveFrom,
   });
 
   // The config as written, secrets redacted: `${PLEX_TOKEN}` stays a reference, never its value.

@@ -451,6 +451,7 @@ export class LoopEngine {
         if (!this.state.keptFixes.some((kept) => kept.fixId === fix.id)) this.state.keptFixes.push(applied);
         if (record && !record.fixesKept.includes(fix.id)) record.fixesKept.push(fix.id);
         if (test.after) this.setCurrent(test.after);
+        this.dropAlternativesOf(fix);
         this.state.systemChangedAt = test.window?.start ?? this.now().toISOString();
         if (this.isBest(this.state.currentObjective)) {
           this.state.bestObjective = this.state.currentObjective;
@@ -618,6 +619,19 @@ export class LoopEngine {
     const ids = new Set(alternatives.map((a) => a.id));
     this.state.pendingFixes = [...alternatives, ...this.state.pendingFixes.filter((f) => !ids.has(f.id))];
     return `try the alternative ${alternatives.map((a) => a.id).join(', ')}`;
+  }
+
+  /** Once a fix is kept, the other ways of fixing the same root cause are moot. */
+  private dropAlternativesOf(fix: Fix): void {
+    const family = new Set([fix.id, ...(fix.alternativeOf ? [fix.alternativeOf] : [])]);
+    const dropped = this.state.pendingFixes.filter(
+      (candidate) =>
+        family.has(candidate.id) ||
+        (candidate.alternativeOf !== undefined && family.has(candidate.alternativeOf)),
+    );
+    if (dropped.length === 0) return;
+    this.log.info(`kept ${fix.id}: dropping its alternatives ${dropped.map((d) => d.id).join(', ')}`);
+    this.state.pendingFixes = this.state.pendingFixes.filter((candidate) => !dropped.includes(candidate));
   }
 
   private findFix(id: string): Fix | undefined {

@@ -33,6 +33,8 @@ export interface LoadContext {
   container: DependencyContainer;
   log: Logger;
   settings: Record<string, unknown>;
+  /** Files to resolve packages from, after the config's folder (the CLI's own location). */
+  resolveFrom?: string[];
 }
 
 export async function loadPhase(
@@ -47,7 +49,7 @@ export async function loadPhase(
     >;
   }
   const label = `phases.${kind} (${ref.use})`;
-  const moduleValue = await importModule(ref.use, ctx.configDir, label);
+  const moduleValue = await importModule(ref.use, ctx.configDir, label, ctx.resolveFrom);
   const factoryContext: PhaseFactoryContext = {
     configDir: ctx.configDir,
     log: ctx.log,
@@ -68,7 +70,7 @@ export async function loadCustomPolicies(config: RatchetConfig, ctx: LoadContext
   const policies: ExitPolicy[] = [];
   for (const [index, ref] of config.exit.custom.entries()) {
     const label = `exit.custom.${index} (${ref.use})`;
-    const moduleValue = await importModule(ref.use, ctx.configDir, label);
+    const moduleValue = await importModule(ref.use, ctx.configDir, label, ctx.resolveFrom);
     const factoryContext: PhaseFactoryContext = {
       configDir: ctx.configDir,
       log: ctx.log,

@@ -11,10 +11,15 @@ function isLocalSpecifier(specifier: string): boolean {
 
 /**
  * Resolves `use:` to a file: a local module relative to the config's folder, or a package found
- * from the config's folder first and then from Ratchet's own install (so the built-in phases work
- * in a project that does not list them).
+ * from the config's folder first, then from the given files (the CLI passes its own, so the built-in
+ * phases work in a project that does not list them), then from core's own install.
  */
-export function resolveModule(specifier: string, configDir: string, label: string): string {
+export function resolveModule(
+  specifier: string,
+  configDir: string,
+  label: string,
+  resolveFrom: string[] = [],
+): string {
   if (isLocalSpecifier(specifier)) {
     const file = resolve(configDir, specifier);
     if (!existsSync(file)) {
@@ -28,7 +33,7 @@ export function resolveModule(specifier: string, configDir: string, label: strin
     }
     return file;
   }
-  const bases = [join(configDir, 'package.json'), import.meta.filename];
+  const bases = [join(configDir, 'package.json'), ...resolveFrom, import.meta.filename];
   for (const base of bases) {
     try {
       return createRequire(base).resolve(specifier);
@@ -42,8 +47,13 @@ export function resolveModule(specifier: string, configDir: string, label: strin
 }
 
 /** Imports a module; TypeScript files go through jiti so users need no build step. */
-export async function importModule(specifier: string, configDir: string, label: string): Promise<unknown> {
-  const file = resolveModule(specifier, configDir, label);
+export async function importModule(
+  specifier: string,
+  configDir: string,
+  label: string,
+  resolveFrom: string[] = [],
+): Promise<unknown> {
+  const file = resolveModule(specifier, configDir, label, resolveFrom);
   try {
     if (/\.[cm]?ts$/.test(file)) {
       const jiti = createJiti(import.meta.url, { interopDefault: false });

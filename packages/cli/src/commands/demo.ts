@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { type LoadedConfig, parseConfig, RunStore, resolveEnv } from '@ratchet/core';
+import { createSimulator } from '@ratchet/plex-sim';
+import { EXIT } from '../exit-codes.js';
+import { ProgressDisplay } from '../ui/progress.js';
+import { executeRun, exitCodeFor, printOutcome } from './run.js';
+
+const DEMO_SEED = 7;
+
+function plexSimDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('@ratchet/plex-sim/package.json'));
+}
+
+/**
+ * The config the demo runs: the built-in Plex phases against the simulator, as a user would write
+ * it for a real server (see examples/plex/). The token stays a `${PLEX_TOKEN}` reference.
+ */
+export function demoConfig(options: { url: string; dataDir: string }): Record<string, unknown> {
+  const sim = plexSimDir();
+  return {
+    objective: { metric: ['errorRecords', 'titleMatchFailures'], per: 'searchOps', direction: 'lower' },
+    phases: {
+      aggregate: {
+        use: '@ratchet/phase-aggregate',
+        with: { preset: 'plex', logs: [join(options.dataDir, 'Logs', 'PMS Plugin Logs')], since: '24h' },
+      },
+      diagnose: { use: '@ratchet/phase-diagnose', with: { rules: [join(sim, 'rules', 'simdb.yaml')] } },
+      implement: {
+        use: '@ratchet/phase-implement',
+        with: {
+          roots: [options.dataDir],
+          baseDir: options.dataDir,
+          restart: {
+            command: [process.execPath, join(sim, 'dist', 'ctl.js'), 'restart', '--url', options.url],
+            healthUrl: `${options.url}/identity`,
+            timeoutMs: 20_000,
+          },
+        },
+      },
+      test: {
+        use: '@ratchet/phase-test',
+        with: {
+          refresh: {
+            kind: 'plex',
+            url: options.url,
+            token: '${PLEX_TOKEN}',
+            items: 40,
+            concurrency: 4,
+            timeoutMs: 60_000,
+          },
+        },
+      },
+    },
+    exit: { maxIterations: 6, plateau: { minImprovementPct: 5, iterations: 2 } },
+    judge: { alpha: 0.05, minSamples: 20, minEffectPct: 10 },
+    priority: 'LOW',
+  };
+}
+
+export async function demoCommand(flags: { out?: string; json?: boolean; verbose?: boolean }): Promise<void> {
+  const dir = flags.out ? resolve(flags.out) : mkdtempSync(join(tmpdir(), 'ratchet-demo-'));
+  mkdirSync(dir, { recursive: true });
+  const dataDir = join(dir, 'plex-data');
+  const outDir = join(dir, 'run');
+  // The token lives in this process only: child processes (the restart command) inherit it.
+  const token = process.env.PLEX_TOKEN || randomBytes(16).toString('hex');
+  process.env.PLEX_TOKEN = token;
+
+  const stateFile = join(outDir, 'loop_state.json');
+  const previous = existsSync(stateFile) ? RunStore.readState(stateFile) : undefined;
+  if (previous?.status === 'finished') {
+    printOutcome({ outcome: 'finished', state: previous, outDir }, flags.json);
+    process.exitCode = EXIT.ok;
+    return;
+  }
+
+  const progress = new ProgressDisplay();
+  progress.line(`plex-sim: ${existsSync(dataDir) ? 'restarting on' : 'creating'} ${dataDir}`);
+  const sim = await createSimulator({ dataDir, port: 0, token, seed: DEMO_SEED });
+  progress.line(`plex-sim: listening on ${sim.url}`);
+  try {
+    const raw = demoConfig({ url: sim.url, dataDir });
+    const loaded: LoadedConfig = {
+      config: parseConfig(raw, 'the built-in demo config'),
+      resolved: parseConfig(resolveEnv(raw), 'the built-in demo config'),
+      filepath: '(built-in demo config)',
+      configDir: dir,
+    };
+    const result = await executeRun(loaded, previous ? 'resume' : 'start', {
+      outDir,
+      yes: true,
+      verbose: flags.verbose,
+    });
+    printOutcome(result, flags.json);
+    if (!flags.json) process.stdout.write(`html report: ${join(outDir, 'final_improvement_report.html')}\n`);
+    process.exitCode = exitCodeFor(result.outcome);
+  } finally {
+    await sim.close();
+  }
+}
