@@ -102,6 +102,18 @@ describe('the HTML final report', () => {
     expect(sectionHtml(single, 'summary')).toContain('n/a');
   });
 
+  it('gives every metric chart its own id even when two names slug alike', () => {
+    const run = realisticRun();
+    const metrics = { 'url.errors': 1, 'url-errors': 2 };
+    const page = renderFinalReportHtml({
+      generatedAt,
+      decisions: [],
+      state: { ...run.state, baselineMetrics: metrics, currentMetrics: metrics, iterationHistory: [] },
+    });
+    const ids = [...page.matchAll(/<figure id="([^"]+)"/g)].map((match) => match[1]);
+    expect(ids).toEqual(['metric-url-errors', 'metric-url-errors-1']);
+  });
+
   it('renders a run with no measurement at all without a broken chart', () => {
     const run = realisticRun();
     const empty = renderFinalReportHtml({

@@ -61,6 +61,13 @@ ${card('Fixes', `${counts.kept} kept`, `${counts.rolledBack} rolled back · ${co
 </div></section>`;
 }
 
+// Metric names such as `a.b` and `a-b` slug alike; ids in a page must not repeat.
+function uniqueId(used: Set<string>, id: string, index: number): string {
+  const unique = used.has(id) ? `${id}-${index}` : id;
+  used.add(unique);
+  return unique;
+}
+
 function renderCharts(model: ReportModel): string {
   const objectiveChart = renderLineChartSvg({
     title: `Objective: ${model.objectiveDescription}`,
@@ -75,7 +82,7 @@ function renderCharts(model: ReportModel): string {
     model.decisions.length === 0
       ? ''
       : `<figure class="objective decisions">${renderLineChartSvg({
-          title: 'Objective at each decision (line: the system as kept; diamonds: values tested)',
+          title: 'Objective at each decision',
           points: model.decisionSteps.map((step) => ({ label: step.label, value: step.level })),
           markers: model.decisionSteps.flatMap((step, index) =>
             step.decision && step.tested !== null
@@ -100,17 +107,17 @@ function renderCharts(model: ReportModel): string {
           width: 760,
           height: 280,
           color: '#2563eb',
-        })}</figure>`;
+        })}<figcaption class="muted">The line is the objective of the system as each decision left it (a rollback returns to the value before the fix); a diamond is the value measured while the fix was applied, coloured by the decision.</figcaption></figure>`;
+  const usedIds = new Set<string>();
   const metricCharts = model.metricSeries
     .map(
-      (series) =>
-        `<figure id="${e(htmlId('metric', series.name))}">${renderLineChartSvg({ title: series.name, points: series.points, xLabel: 'iteration', width: 360, height: 210, color: '#7c3aed' })}</figure>`,
+      (series, index) =>
+        `<figure id="${e(uniqueId(usedIds, htmlId('metric', series.name), index))}">${renderLineChartSvg({ title: series.name, points: series.points, xLabel: 'iteration', width: 360, height: 210, color: '#7c3aed' })}</figure>`,
     )
     .join('\n');
   return `<section id="charts"><h2>Over the iterations</h2>
-<figure class="objective">${objectiveChart}</figure>
+<figure class="objective">${objectiveChart}<figcaption class="muted">Points: the baseline, then the measurement at the end of each iteration. A red × marks an iteration without a value (no traffic in its window).</figcaption></figure>
 ${decisionChart}
-<p class="muted">Points: the baseline, then the measurement at the end of each iteration. A red × marks an iteration without a value (no traffic in its window).</p>
 <div class="charts">
 ${metricCharts || '<p>No metrics were measured.</p>'}
 </div></section>`;

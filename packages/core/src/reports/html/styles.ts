@@ -29,7 +29,8 @@ pre { background: #f3f4f6; padding: 8px 10px; border-radius: 6px; white-space: p
 .fix.kept { border-color: var(--kept); } .fix.rolled-back { border-color: var(--rolled); } .fix.failed { border-color: var(--failed); }
 .rationale { white-space: pre-wrap; margin: 4px 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 16px; }
-figure { margin: 0; break-inside: avoid; }
+figure { margin: 0 0 16px; break-inside: avoid; }
+figcaption { margin-top: 4px; }
 figure.objective svg { max-width: 760px; }
 svg.chart { width: 100%; height: auto; display: block; font-family: inherit; }
 svg.chart .chart-title { font-size: 13px; font-weight: 600; fill: var(--ink); }
