@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Streams the file, so hashing a large file does not load it into memory. */
-export async function sha256File(path: string): Promise<string> {
+/** Files up to this size are read in one call; larger ones are streamed so memory stays flat. */
+const SMALL_FILE_BYTES = 1024 * 1024;
+
+export async function sha256File(path: string, size?: number): Promise<string> {
+  if (size !== undefined && size <= SMALL_FILE_BYTES) return sha256(await readFile(path));
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -35,7 +38,7 @@ export async function sha256Tree(root: string): Promise<string> {
         hash.update(`${rel}\0dir\0${mode}\n`);
         await walk(full, rel);
       } else if (stat.isFile()) {
-        hash.update(`${rel}\0file\0${mode}\0${await sha256File(full)}\n`);
+        hash.update(`${rel}\0file\0${mode}\0${await sha256File(full, stat.size)}\n`);
       } else {
         hash.update(`${rel}\0other\0${mode}\n`);
       }

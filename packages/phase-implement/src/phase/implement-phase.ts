@@ -46,6 +46,15 @@ export interface ImplementPhaseDeps {
 
 /** The largest diff kept in a change record and the report; larger ones are cut with a note. */
 const MAX_DIFF_CHARS = 64 * 1024;
+/** Diffing is quadratic at worst: files larger than this get a note instead of a diff. */
+const MAX_DIFF_INPUT_CHARS = 1024 * 1024;
+
+function diffOrNote(path: string, before: string | undefined, after: string): string {
+  if ((before?.length ?? 0) + after.length > MAX_DIFF_INPUT_CHARS) {
+    return `(no diff: ${path} is larger than ${MAX_DIFF_INPUT_CHARS / 1024 / 1024} MiB; see the hashes)\n`;
+  }
+  return capDiff(createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', after));
+}
 
 function capDiff(diff: string): string {
   return diff.length > MAX_DIFF_CHARS
@@ -288,11 +297,7 @@ export class FileImplementPhase implements ImplementPhase {
           description: this.describe(action),
           hashBefore: before === undefined ? null : sha256(before),
           hashAfter: sha256(after),
-          diff: this.redact(
-            capDiff(
-              createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', after),
-            ),
-          ),
+          diff: this.redact(diffOrNote(path, before, after)),
         };
       }
       if (action.type === 'delete' && path) {

@@ -175,6 +175,9 @@ export async function planFix(
 export function previewDiff(preview: FilePreview): string | undefined {
   if (preview.beforeKind === 'dir' || (preview.beforeKind === 'file' && preview.before === undefined))
     return undefined;
+  if ((preview.before?.length ?? 0) + (preview.after?.length ?? 0) > 1024 * 1024) {
+    return `(no diff: ${preview.path} is larger than 1 MiB; see the hashes)\n`;
+  }
   return createTwoFilesPatch(
     preview.before === undefined ? '/dev/null' : preview.path,
     preview.after === undefined ? '/dev/null' : preview.path,
