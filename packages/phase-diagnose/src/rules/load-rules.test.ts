@@ -35,9 +35,13 @@ describe('loading rule files', () => {
     expect(rules.every((rule) => rule.source !== undefined)).toBe(true);
   });
 
-  it('cites a source for every built-in rule', async () => {
+  it('cites the thread or framework file behind every built-in rule', async () => {
     const rules = await loadRuleFile(BUILTIN_RULES_FILE);
-    for (const rule of rules) expect([rule.source].flat().length, rule.id).toBeGreaterThan(0);
+    for (const rule of rules) {
+      const sources = [rule.source ?? []].flat();
+      expect(sources.length, rule.id).toBeGreaterThan(0);
+      for (const source of sources) expect(source, rule.id).toMatch(/#\d+|\.py\b|ERRORS\.md/);
+    }
   });
 
   it('lets a user rule with the same id replace a built-in rule', async () => {
