@@ -5,11 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initDataDir, loadLibrary, RotatingLogFile, SHIPPED_PREFS } from '../dist/index.js';
 import { virtualClock } from '../dist/agent/clock.js';
 import { SimDbAgent } from '../dist/agent/simdb-agent.js';
+import { initDataDir, loadLibrary, RotatingLogFile, SHIPPED_PREFS } from '../dist/index.js';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, items: { type: 'string', default: '300' } } });
+const { values } = parseArgs({
+  options: { seed: { type: 'string', default: '1' }, items: { type: 'string', default: '300' } },
+});
 const seed = Number(values.seed);
 const items = Number(values.items);
 const base = { ...SHIPPED_PREFS };
@@ -22,7 +24,10 @@ const configs = [
   ['request_interval_ms=1000', { ...base, requestIntervalMs: 1000 }],
   ['api_base_url=v3', { ...base, apiBaseUrl: v3 }],
   ['normalize + retries + v3', { ...base, normalizeTitles: true, maxRetries: 3, apiBaseUrl: v3 }],
-  ['normalize + retries + v3 + threshold 60', { ...base, normalizeTitles: true, maxRetries: 3, apiBaseUrl: v3, matchThreshold: 60 }],
+  [
+    'normalize + retries + v3 + threshold 60',
+    { ...base, normalizeTitles: true, maxRetries: 3, apiBaseUrl: v3, matchThreshold: 60 },
+  ],
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'plex-sim-bench-'));
@@ -31,13 +36,23 @@ try {
   const init = await initDataDir(join(dir, 'data'), { seed, items });
   const initMs = performance.now() - started;
   const library = await loadLibrary(init.layout.dataDir);
-  console.log(`seed ${seed}, ${items} items, ${init.corruptItems.length} corrupt bundles; data folder made in ${initMs.toFixed(0)} ms`);
-  console.log('| preferences | items ok | title mismatch | wrong match | 404 | 429 | timeout | model read | error records / search | (exceptions + title failures) / search |');
+  console.log(
+    `seed ${seed}, ${items} items, ${init.corruptItems.length} corrupt bundles; data folder made in ${initMs.toFixed(0)} ms`,
+  );
+  console.log(
+    '| preferences | items ok | title mismatch | wrong match | 404 | 429 | timeout | model read | error records / search | (exceptions + title failures) / search |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, prefs] of configs) {
     const logFile = join(dir, `${name.replace(/\W+/g, '_')}.log`);
     const log = new RotatingLogFile(logFile, 1 << 30);
-    const agent = new SimDbAgent({ dataDir: join(dir, 'data'), seed, prefs, log, clock: virtualClock(new Date()) });
+    const agent = new SimDbAgent({
+      dataDir: join(dir, 'data'),
+      seed,
+      prefs,
+      log,
+      clock: virtualClock(new Date()),
+    });
     const counts = {};
     let ok = 0;
     for (const movie of library.movies) {

@@ -50,7 +50,8 @@ function parseCommand(argv: string[]) {
   const token = values.token ?? process.env['PLEX_TOKEN'];
   if (!token) throw new Error('no token: pass --token or set PLEX_TOKEN');
   const timeout = values['timeout-ms'];
-  if (timeout !== undefined && !/^\d+$/.test(timeout)) throw new Error(`--timeout-ms: expected milliseconds, got "${timeout}"`);
+  if (timeout !== undefined && !/^\d+$/.test(timeout))
+    throw new Error(`--timeout-ms: expected milliseconds, got "${timeout}"`);
   return {
     help: false as const,
     request: {

@@ -8,6 +8,7 @@ export {
   searchCandidates,
 } from './agent/provider-model.js';
 export { AGENT_NAME, type RefreshOutcome } from './agent/simdb-agent.js';
+export { type RestartRequest, requestAgentRestart } from './cli/restart-request.js';
 export { runSimCommand, type SimCommandIo, type SimCommandOptions } from './cli/sim-command.js';
 export {
   CORRUPT_BUNDLE_SHARE,
@@ -26,6 +27,12 @@ export {
   type SimMovie,
 } from './library/library.js';
 export { TITLE_KINDS, type TitleKind } from './library/title-kinds.js';
+export { formatLocalTimestamp, formatRecord, type PluginLogRecord } from './plugin-log/record-format.js';
+export {
+  PLEX_LOG_BACKUP_COUNT,
+  PLEX_LOG_MAX_BYTES,
+  RotatingLogFile,
+} from './plugin-log/rotating-log-file.js';
 export {
   type AgentPrefs,
   agentPrefsFile,
@@ -37,8 +44,10 @@ export {
   SHIPPED_PREFS,
   serializePrefs,
 } from './prefs/agent-prefs.js';
-export { formatLocalTimestamp, formatRecord, type PluginLogRecord } from './plugin-log/record-format.js';
-export { PLEX_LOG_BACKUP_COUNT, PLEX_LOG_MAX_BYTES, RotatingLogFile } from './plugin-log/rotating-log-file.js';
 export { type Faults, type FaultsInput, FaultsSchema } from './server/faults.js';
-export { createSimulator, SIM_SERVER_VERSION, type SimulatorHandle, type SimulatorOptions } from './server/simulator.js';
-export { requestAgentRestart, type RestartRequest } from './cli/restart-request.js';
+export {
+  createSimulator,
+  SIM_SERVER_VERSION,
+  type SimulatorHandle,
+  type SimulatorOptions,
+} from './server/simulator.js';

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SimMovie } from '../library/library.js';
-import { type AgentPrefs, readPrefs } from '../prefs/agent-prefs.js';
 import { RotatingLogFile } from '../plugin-log/rotating-log-file.js';
+import { type AgentPrefs, readPrefs } from '../prefs/agent-prefs.js';
 import { wallClock } from './clock.js';
 import { type RefreshOutcome, SimDbAgent } from './simdb-agent.js';
+
+/** Simulated time the server spends on local media before the agent runs (so activities are visible). */
+const LOCAL_MEDIA_REFRESH_MS = 1500;
 
 export interface RefreshActivity {
   uuid: string;
@@ -120,14 +123,21 @@ export class AgentRuntime {
   }
 
   private pump(): void {
-    while (!this.closed && !this.restarting && this.agent && this.running < this.options.workers && this.queue.length > 0) {
+    while (
+      !this.closed &&
+      !this.restarting &&
+      this.agent &&
+      this.running < this.options.workers &&
+      this.queue.length > 0
+    ) {
       const next = this.queue.shift()!;
       const agent = this.agent;
       this.running += 1;
       next.activity.state = 'running';
       this.sequence += 1;
-      void agent
-        .refresh(next.movie, this.sequence)
+      const sequence = this.sequence;
+      void delay(Math.round(LOCAL_MEDIA_REFRESH_MS * this.options.timeScale))
+        .then(() => agent.refresh(next.movie, sequence))
         .then((outcome) => {
           this.refreshCount += 1;
           this.options.onRefreshed?.(next.movie, outcome);

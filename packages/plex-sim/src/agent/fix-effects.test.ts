@@ -25,7 +25,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-async function refreshAll(prefs: AgentPrefs): Promise<{ outcomes: Map<string, RefreshOutcome>; errorRecords: number; searches: number }> {
+async function refreshAll(
+  prefs: AgentPrefs,
+): Promise<{ outcomes: Map<string, RefreshOutcome>; errorRecords: number; searches: number }> {
   runs += 1;
   const file = join(folder, `run-${runs}.log`);
   const log = new RotatingLogFile(file, 1 << 30);
@@ -41,7 +43,8 @@ async function refreshAll(prefs: AgentPrefs): Promise<{ outcomes: Map<string, Re
   };
 }
 
-const okShare = (outcomes: Map<string, RefreshOutcome>) => [...outcomes.values()].filter((outcome) => outcome.ok).length / outcomes.size;
+const okShare = (outcomes: Map<string, RefreshOutcome>) =>
+  [...outcomes.values()].filter((outcome) => outcome.ok).length / outcomes.size;
 const keysFailingWith = (outcomes: Map<string, RefreshOutcome>, failure: string) =>
   [...outcomes.values()].filter((outcome) => outcome.failure === failure).map((outcome) => outcome.ratingKey);
 
@@ -60,7 +63,9 @@ describe('the effect of each preference on the simulated agent', () => {
     const targeted = keysFailingWith(before.outcomes, 'title-mismatch');
     expect(targeted.length).toBeGreaterThan(60);
     const fixed = targeted.filter((key) => after.outcomes.get(key)?.ok).length;
-    const broken = [...before.outcomes.keys()].filter((key) => before.outcomes.get(key)?.ok && !after.outcomes.get(key)?.ok);
+    const broken = [...before.outcomes.keys()].filter(
+      (key) => before.outcomes.get(key)?.ok && !after.outcomes.get(key)?.ok,
+    );
     expect(fixed / targeted.length).toBeGreaterThan(0.4);
     expect(broken).toEqual([]);
     expect(okShare(after.outcomes) - okShare(before.outcomes)).toBeGreaterThan(0.2);
@@ -72,27 +77,41 @@ describe('the effect of each preference on the simulated agent', () => {
     const targeted = keysFailingWith(before.outcomes, 'not-found');
     expect(targeted.length).toBeGreaterThan(10);
     expect(keysFailingWith(after.outcomes, 'not-found')).toEqual([]);
-    expect(targeted.filter((key) => after.outcomes.get(key)?.ok).length / targeted.length).toBeGreaterThan(0.7);
+    expect(targeted.filter((key) => after.outcomes.get(key)?.ok).length / targeted.length).toBeGreaterThan(
+      0.7,
+    );
   });
 
   it('removes most 429 failures with max_retries 3, and with request_interval_ms 1000', async () => {
     const before = await refreshAll(SHIPPED_PREFS);
     const limited = keysFailingWith(before.outcomes, 'rate-limited');
     expect(limited.length).toBeGreaterThan(15);
-    for (const prefs of [{ ...SHIPPED_PREFS, maxRetries: 3 }, { ...SHIPPED_PREFS, requestIntervalMs: 1000 }]) {
+    for (const prefs of [
+      { ...SHIPPED_PREFS, maxRetries: 3 },
+      { ...SHIPPED_PREFS, requestIntervalMs: 1000 },
+    ]) {
       const after = await refreshAll(prefs);
-      expect(keysFailingWith(after.outcomes, 'rate-limited').length).toBeLessThanOrEqual(limited.length * 0.2);
-      expect(after.errorRecords / after.searches).toBeLessThan((before.errorRecords / before.searches) * 0.85);
+      expect(keysFailingWith(after.outcomes, 'rate-limited').length).toBeLessThanOrEqual(
+        limited.length * 0.2,
+      );
+      expect(after.errorRecords / after.searches).toBeLessThan(
+        (before.errorRecords / before.searches) * 0.85,
+      );
     }
   });
 
   it('makes things worse overall with the tempting match_threshold 60: wrong matches, more errors', async () => {
-    for (const base of [SHIPPED_PREFS, { ...SHIPPED_PREFS, normalizeTitles: true, maxRetries: 3, apiBaseUrl: CURRENT_API_BASE_URL }]) {
+    for (const base of [
+      SHIPPED_PREFS,
+      { ...SHIPPED_PREFS, normalizeTitles: true, maxRetries: 3, apiBaseUrl: CURRENT_API_BASE_URL },
+    ]) {
       const before = await refreshAll(base);
       const after = await refreshAll({ ...base, matchThreshold: 60 });
       expect(keysFailingWith(after.outcomes, 'wrong-match').length).toBeGreaterThan(90);
       expect(okShare(after.outcomes)).toBeLessThan(okShare(before.outcomes));
-      expect(after.errorRecords / after.searches).toBeGreaterThan((before.errorRecords / before.searches) * 2);
+      expect(after.errorRecords / after.searches).toBeGreaterThan(
+        (before.errorRecords / before.searches) * 2,
+      );
     }
   });
 });

@@ -1,5 +1,5 @@
 import type { SimMovie } from '../library/library.js';
-import { CURRENT_API_BASE_URL, MOVED_API_BASE_URL, type AgentPrefs } from '../prefs/agent-prefs.js';
+import { type AgentPrefs, CURRENT_API_BASE_URL, MOVED_API_BASE_URL } from '../prefs/agent-prefs.js';
 import { hexHash, intHash, unitHash } from '../util/deterministic.js';
 
 /**
@@ -60,7 +60,9 @@ export function searchCandidates(seed: number, movie: SimMovie, prefs: AgentPref
     correctScore = intHash(40, 79, seed, key, 'score-raw');
   } else {
     const fixShare =
-      movie.kind === 'alternative-title' ? MODEL.normalizeFixShare.alternativeTitle : MODEL.normalizeFixShare.other;
+      movie.kind === 'alternative-title'
+        ? MODEL.normalizeFixShare.alternativeTitle
+        : MODEL.normalizeFixShare.other;
     correctScore =
       unitHash(seed, key, 'normalize-fixes') < fixShare
         ? intHash(86, 99, seed, key, 'score-normalized')
@@ -92,13 +94,17 @@ function decoyYear(seed: number, movie: SimMovie): number {
 
 /** A remake, the original of a sequel, or a near namesake: what a popularity-ranked search shows first. */
 function decoyTitle(movie: SimMovie): string {
-  if (movie.kind === 'sequel') return movie.title.replace(/\s+(\d+|II|III|Part II|Chapter 3|4: Resurrection)$/, '');
+  if (movie.kind === 'sequel')
+    return movie.title.replace(/\s+(\d+|II|III|Part II|Chapter 3|4: Resurrection)$/, '');
   if (movie.kind === 'leading-article') return movie.title.replace(/^\S+\s+/, '');
   return `${movie.title} ${hexHash(1, movie.guid) > '7' ? 'Returns' : 'Reloaded'}`;
 }
 
 /** The agent accepts the first result, in provider order, that scores at or above the threshold. */
-export function chooseMatch(candidates: readonly SearchCandidate[], threshold: number): SearchCandidate | undefined {
+export function chooseMatch(
+  candidates: readonly SearchCandidate[],
+  threshold: number,
+): SearchCandidate | undefined {
   return candidates.find((candidate) => candidate.score >= threshold);
 }
 
@@ -120,7 +126,12 @@ export function isRateLimited(
   return unitHash(seed, movie.ratingKey, 'rate-limit', request, attempt) < rateLimitChance(prefs, attempt);
 }
 
-export function detailsNotFound(seed: number, movie: SimMovie, match: SearchCandidate, health: ApiHealth): boolean {
+export function detailsNotFound(
+  seed: number,
+  movie: SimMovie,
+  match: SearchCandidate,
+  health: ApiHealth,
+): boolean {
   if (!match.correct) return true;
   return health === 'moved' && unitHash(seed, movie.ratingKey, 'moved-404') < MODEL.movedApiNotFoundShare;
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { AGENT_BUNDLE_ID, agentModelFolder, type SimMovie } from '../library/library.js';
-import type { AgentPrefs } from '../prefs/agent-prefs.js';
-import { type LogLevel, formatRecord } from '../plugin-log/record-format.js';
+import { formatRecord, type LogLevel } from '../plugin-log/record-format.js';
 import type { RotatingLogFile } from '../plugin-log/rotating-log-file.js';
+import type { AgentPrefs } from '../prefs/agent-prefs.js';
 import { hexHash } from '../util/deterministic.js';
 import type { AgentClock } from './clock.js';
 import { modelState, writeModel } from './model-store.js';
@@ -19,7 +19,8 @@ import {
 } from './provider-model.js';
 
 export const AGENT_NAME = 'SimDB';
-const FRAMEWORK = '/usr/lib/plexmediaserver/Resources/Plug-ins-5d3e1b2a9/Framework.bundle/Contents/Resources/Versions/2/Python/Framework';
+const FRAMEWORK =
+  '/usr/lib/plexmediaserver/Resources/Plug-ins-5d3e1b2a9/Framework.bundle/Contents/Resources/Versions/2/Python/Framework';
 
 export interface RefreshOutcome {
   ratingKey: string;
@@ -68,7 +69,13 @@ export class SimDbAgent {
   /** The framework's start-up lines, written after the log was rolled over. */
   logStart(): void {
     const thread = `7f${hexHash(10, 'main', this.options.clock.now().getTime())}`;
-    this.record(thread, 'INFO', 'core', 349, 'Starting framework core - Version: 2.6.3, Build: ebb5fe9 (Wed Jun 16 16:32:30 UTC 2021)');
+    this.record(
+      thread,
+      'INFO',
+      'core',
+      349,
+      'Starting framework core - Version: 2.6.3, Build: ebb5fe9 (Wed Jun 16 16:32:30 UTC 2021)',
+    );
     this.record(thread, 'DEBUG', 'core', 361, 'Using the elevated policy');
     for (const component of ['runtime', 'caching', 'data', 'networking']) {
       this.record(thread, 'DEBUG', 'core', 450, `Starting ${component} component.`);
@@ -118,7 +125,11 @@ export class SimDbAgent {
     }
 
     const candidates = searchCandidates(seed, movie, this.prefs);
-    this.agentLog(thread, 'DEBUG', `SimDB - ${candidates.length} results for ${pythonRepr(movie.title)} (${movie.year})`);
+    this.agentLog(
+      thread,
+      'DEBUG',
+      `SimDB - ${candidates.length} results for ${pythonRepr(movie.title)} (${movie.year})`,
+    );
     for (const candidate of candidates) {
       this.agentLog(
         thread,
@@ -154,7 +165,13 @@ export class SimDbAgent {
     const folder = agentModelFolder(this.options.dataDir, movie);
     this.record(thread, 'DEBUG', 'model', 32, `Loading model with GUID ${guid}`);
     if (match.id !== movie.simdbId) {
-      this.record(thread, 'DEBUG', 'agentkit', 1051, `Whacking existing data because the ID changed (${movie.simdbId} -> ${match.id})`);
+      this.record(
+        thread,
+        'DEBUG',
+        'agentkit',
+        1051,
+        `Whacking existing data because the ID changed (${movie.simdbId} -> ${match.id})`,
+      );
     }
     const state = modelState(folder);
     if (state === 'corrupt') {
@@ -168,14 +185,26 @@ export class SimDbAgent {
         'XMLSyntaxError: Char 0x0 out of allowed range, line 3, column 20',
         [
           [`${FRAMEWORK}/modelling/model.py`, 202, '_read', 'try: self._deserialize(path)'],
-          [`${FRAMEWORK}/modelling/model.py`, 241, '_deserialize', 'el = XML.ElementFromString(Core.storage.load(info_path))'],
+          [
+            `${FRAMEWORK}/modelling/model.py`,
+            241,
+            '_deserialize',
+            'el = XML.ElementFromString(Core.storage.load(info_path))',
+          ],
         ],
       );
       this.record(thread, 'ERROR', 'model', 205, `Cannot read model from ${folder}`);
       return outcome(false, 'model-read', match.id);
     }
-    if (state === 'valid') this.record(thread, 'DEBUG', 'model', 234, `Deserializing from ${join(folder, 'Info.xml')}`);
-    this.record(thread, 'DEBUG', 'networking', 143, `Requesting 'http://127.0.0.1:32400/library/metadata/${movie.ratingKey}/tree'`);
+    if (state === 'valid')
+      this.record(thread, 'DEBUG', 'model', 234, `Deserializing from ${join(folder, 'Info.xml')}`);
+    this.record(
+      thread,
+      'DEBUG',
+      'networking',
+      143,
+      `Requesting 'http://127.0.0.1:32400/library/metadata/${movie.ratingKey}/tree'`,
+    );
 
     const detailsUrl = `${this.prefs.apiBaseUrl}/movie/${match.id}`;
     try {
@@ -196,7 +225,11 @@ export class SimDbAgent {
     }
     this.record(thread, 'DEBUG', 'model', 229, `Serializing to ${join(folder, 'Info.xml')}`);
     writeModel(folder, movie, match.id);
-    this.agentLog(thread, 'INFO', `SimDB - updated ${pythonRepr(movie.title)} (${movie.year}) from ${match.id}`);
+    this.agentLog(
+      thread,
+      'INFO',
+      `SimDB - updated ${pythonRepr(movie.title)} (${movie.year}) from ${match.id}`,
+    );
     return outcome(true, undefined, match.id);
   }
 
@@ -266,16 +299,33 @@ export class SimDbAgent {
           : 'agent.update(obj, media, lang, **kwargs)',
       ],
       [this.codeFile, agentFunction === 'search' ? 61 : 94, agentFunction ?? 'update', agentSource ?? ''],
-      [`${FRAMEWORK}/api/parsekit.py`, 341, 'ObjectFromURL', 'return self.ObjectFromString(self._core.networking.http_request(url, *args, **kwargs).content)'],
+      [
+        `${FRAMEWORK}/api/parsekit.py`,
+        341,
+        'ObjectFromURL',
+        'return self.ObjectFromString(self._core.networking.http_request(url, *args, **kwargs).content)',
+      ],
       [`${FRAMEWORK}/components/networking.py`, 197, 'load', 'f = self._opener.open(req, timeout=timeout)'],
-      ['/usr/lib/plexmediaserver/Resources/Python/lib/python2.7/urllib2.py', 437, 'open', 'response = meth(req, response)'],
+      [
+        '/usr/lib/plexmediaserver/Resources/Python/lib/python2.7/urllib2.py',
+        437,
+        'open',
+        'response = meth(req, response)',
+      ],
     ];
     const continuation = stack.flatMap(([file, lineNo, fn, source]) => [
       `  File "${file}", line ${lineNo}, in ${fn}`,
       `    ${source}`,
     ]);
     continuation.push(tail);
-    this.write({ thread, level: 'CRITICAL', module, line, message: `${message} (most recent call last):`, continuation });
+    this.write({
+      thread,
+      level: 'CRITICAL',
+      module,
+      line,
+      message: `${message} (most recent call last):`,
+      continuation,
+    });
   }
 
   private agentLog(thread: string, level: LogLevel, message: string): void {
@@ -286,7 +336,14 @@ export class SimDbAgent {
     this.write({ thread, level, module, line, message });
   }
 
-  private write(record: { thread: string; level: LogLevel; module: string; line: number; message: string; continuation?: string[] }): void {
+  private write(record: {
+    thread: string;
+    level: LogLevel;
+    module: string;
+    line: number;
+    message: string;
+    continuation?: string[];
+  }): void {
     this.options.log.write(formatRecord({ ...record, time: this.options.clock.now() }));
   }
 }

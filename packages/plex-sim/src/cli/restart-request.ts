@@ -36,9 +36,13 @@ export async function requestAgentRestart(request: RestartRequest): Promise<void
       signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
     });
   } catch (error) {
-    throw new RatchetError('HTTP_ERROR', `cannot reach the simulator at ${base.origin}: ${(error as Error).message}`, {
-      hint: 'Is `ratchet sim` running on that URL?',
-    });
+    throw new RatchetError(
+      'HTTP_ERROR',
+      `cannot reach the simulator at ${base.origin}: ${(error as Error).message}`,
+      {
+        hint: 'Is `ratchet sim` running on that URL?',
+      },
+    );
   }
   const body = await response.text();
   if (response.status === 401) {
@@ -47,11 +51,17 @@ export async function requestAgentRestart(request: RestartRequest): Promise<void
     });
   }
   if (response.status === 409) {
-    const reason = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    const reason = body
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     throw new RatchetError('ACTION_FAILED', `the simulator refused to restart: ${reason}`);
   }
   if (response.status !== 202) {
-    throw new RatchetError('HTTP_ERROR', `the simulator answered HTTP ${response.status} to the restart request`);
+    throw new RatchetError(
+      'HTTP_ERROR',
+      `the simulator answered HTTP ${response.status} to the restart request`,
+    );
   }
   if (!request.waitHealthy) return;
   const identity = new URL('/identity', base);
@@ -65,5 +75,8 @@ export async function requestAgentRestart(request: RestartRequest): Promise<void
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new RatchetError('HTTP_ERROR', `the simulator at ${base.origin} was not healthy again before the timeout`);
+  throw new RatchetError(
+    'HTTP_ERROR',
+    `the simulator at ${base.origin} was not healthy again before the timeout`,
+  );
 }

@@ -16,11 +16,36 @@ export function bundleFiles(): Record<string, string> {
 </plist>
 `;
   const defaultPrefs = [
-    { id: PREF_KEYS.normalizeTitles, label: 'Normalise titles before matching', type: 'bool', default: String(SHIPPED_PREFS.normalizeTitles) },
-    { id: PREF_KEYS.matchThreshold, label: 'Minimum match score (0-100)', type: 'text', default: String(SHIPPED_PREFS.matchThreshold) },
-    { id: PREF_KEYS.maxRetries, label: 'Retries on HTTP 429', type: 'text', default: String(SHIPPED_PREFS.maxRetries) },
-    { id: PREF_KEYS.requestIntervalMs, label: 'Pause between requests (ms)', type: 'text', default: String(SHIPPED_PREFS.requestIntervalMs) },
-    { id: PREF_KEYS.apiBaseUrl, label: 'SimDB API base URL', type: 'text', default: SHIPPED_PREFS.apiBaseUrl },
+    {
+      id: PREF_KEYS.normalizeTitles,
+      label: 'Normalise titles before matching',
+      type: 'bool',
+      default: String(SHIPPED_PREFS.normalizeTitles),
+    },
+    {
+      id: PREF_KEYS.matchThreshold,
+      label: 'Minimum match score (0-100)',
+      type: 'text',
+      default: String(SHIPPED_PREFS.matchThreshold),
+    },
+    {
+      id: PREF_KEYS.maxRetries,
+      label: 'Retries on HTTP 429',
+      type: 'text',
+      default: String(SHIPPED_PREFS.maxRetries),
+    },
+    {
+      id: PREF_KEYS.requestIntervalMs,
+      label: 'Pause between requests (ms)',
+      type: 'text',
+      default: String(SHIPPED_PREFS.requestIntervalMs),
+    },
+    {
+      id: PREF_KEYS.apiBaseUrl,
+      label: 'SimDB API base URL',
+      type: 'text',
+      default: SHIPPED_PREFS.apiBaseUrl,
+    },
   ];
   const code = `# The SimDB agent is simulated by @ratchet/plex-sim (TypeScript); this file only marks the bundle.
 # Its behaviour is described in docs/plex-sim.md.

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,7 +37,12 @@ describe('initDataDir', () => {
     const dataDir = join(tempFolder(), 'Plex Media Server');
     const result = await initDataDir(dataDir, { seed: 5, items: 80 });
     expect(result.created).toBe(true);
-    for (const folder of ['Logs/PMS Plugin Logs', 'Plug-in Support/Preferences', 'Metadata/Movies', 'Plug-ins/SimDB.bundle/Contents/Code']) {
+    for (const folder of [
+      'Logs/PMS Plugin Logs',
+      'Plug-in Support/Preferences',
+      'Metadata/Movies',
+      'Plug-ins/SimDB.bundle/Contents/Code',
+    ]) {
       expect(statSync(join(dataDir, folder)).isDirectory()).toBe(true);
     }
     expect(existsSync(join(dataDir, 'Plug-ins/SimDB.bundle/Contents/Info.plist'))).toBe(true);
@@ -59,10 +73,17 @@ describe('initDataDir', () => {
       expect(record.time.getTime()).toBeLessThan(now.getTime());
     }
     const operations = operationsByItem(records);
-    expect([...operations.keys()].sort()).toEqual(result.library.movies.map((movie) => movie.ratingKey).sort());
+    expect([...operations.keys()].sort()).toEqual(
+      result.library.movies.map((movie) => movie.ratingKey).sort(),
+    );
     const threads = new Set([...operations.values()].map((ops) => ops[0]![0]!.thread));
     expect(threads.size).toBe(60);
-    expect(records.some((record) => record.message.startsWith('No acceptable match') || record.message.includes('No acceptable match'))).toBe(true);
+    expect(
+      records.some(
+        (record) =>
+          record.message.startsWith('No acceptable match') || record.message.includes('No acceptable match'),
+      ),
+    ).toBe(true);
   });
 
   it('reuses an existing data folder as is', async () => {
@@ -70,7 +91,10 @@ describe('initDataDir', () => {
     const first = await initDataDir(dataDir, { seed: 2, items: 40 });
     const log = first.layout.agentLogFile;
     const before = readFileSync(log, 'utf8');
-    writeFileSync(agentPrefsFile(dataDir), '<PluginPreferences><max_retries>3</max_retries></PluginPreferences>');
+    writeFileSync(
+      agentPrefsFile(dataDir),
+      '<PluginPreferences><max_retries>3</max_retries></PluginPreferences>',
+    );
     const second = await initDataDir(dataDir, { seed: 99, items: 10 });
     expect(second.created).toBe(false);
     expect(second.library).toEqual(first.library);
@@ -81,7 +105,9 @@ describe('initDataDir', () => {
   it('refuses a non-empty folder that holds no simulator library', async () => {
     const dataDir = tempFolder();
     writeFileSync(join(dataDir, 'notes.txt'), 'mine');
-    await expect(initDataDir(dataDir, { items: 10 })).rejects.toThrow(/is not empty and holds no simulator library/);
+    await expect(initDataDir(dataDir, { items: 10 })).rejects.toThrow(
+      /is not empty and holds no simulator library/,
+    );
     expect(readdirSync(dataDir)).toEqual(['notes.txt']);
   });
 
@@ -100,6 +126,8 @@ describe('initDataDir', () => {
     await initDataDir(dataDir, { items: 10 });
     const file = join(dataDir, 'Plug-in Support', 'Databases', 'com.plexapp.plugins.library.json');
     writeFileSync(file, '{"version": 1, "movies": [');
-    await expect(initDataDir(dataDir)).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not valid JSON`));
+    await expect(initDataDir(dataDir)).rejects.toThrow(
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not valid JSON`),
+    );
   });
 });

@@ -16,8 +16,8 @@ import {
   type SimLibrary,
   saveLibrary,
 } from '../library/library.js';
-import { SHIPPED_PREFS, writePrefs } from '../prefs/agent-prefs.js';
 import { RotatingLogFile } from '../plugin-log/rotating-log-file.js';
+import { SHIPPED_PREFS, writePrefs } from '../prefs/agent-prefs.js';
 import { writeFileAtomic, writeFileAtomicSync } from '../util/atomic-write.js';
 import { unitHash } from '../util/deterministic.js';
 import { escapeXml } from '../util/xml-escape.js';
@@ -28,7 +28,14 @@ export const CORRUPT_BUNDLE_SHARE = 0.08;
 /** The history of plug-in logs spans this much time before the data folder was made. */
 export const HISTORY_SPAN_MS = 22 * 3_600_000;
 const IN_PROGRESS_MARKER = '.plex-sim-initializing';
-const LAYOUT_ENTRIES = new Set(['Logs', 'Plug-in Support', 'Metadata', 'Plug-ins', 'Preferences.xml', IN_PROGRESS_MARKER]);
+const LAYOUT_ENTRIES = new Set([
+  'Logs',
+  'Plug-in Support',
+  'Metadata',
+  'Plug-ins',
+  'Preferences.xml',
+  IN_PROGRESS_MARKER,
+]);
 
 export interface DataDirLayout {
   dataDir: string;
@@ -76,7 +83,10 @@ export interface InitDataDirResult {
  * logs over the last 22 hours (so a 24 h baseline has data). A folder that already holds a library
  * is reused as is; a folder left half-made by an interrupted run is made again.
  */
-export async function initDataDir(dataDir: string, options: InitDataDirOptions = {}): Promise<InitDataDirResult> {
+export async function initDataDir(
+  dataDir: string,
+  options: InitDataDirOptions = {},
+): Promise<InitDataDirResult> {
   const layout = dataDirLayout(dataDir);
   const seed = options.seed ?? DEFAULT_SEED;
   const items = options.items ?? DEFAULT_ITEMS;
@@ -91,7 +101,12 @@ export async function initDataDir(dataDir: string, options: InitDataDirOptions =
 
   const now = options.now ?? new Date();
   const library = generateLibrary(seed, items, now.getTime());
-  for (const folder of [layout.pluginLogsDir, layout.preferencesDir, layout.metadataDir, join(layout.dataDir, 'Plug-in Support', 'Data', AGENT_BUNDLE_ID)]) {
+  for (const folder of [
+    layout.pluginLogsDir,
+    layout.preferencesDir,
+    layout.metadataDir,
+    join(layout.dataDir, 'Plug-in Support', 'Data', AGENT_BUNDLE_ID),
+  ]) {
     await mkdir(folder, { recursive: true });
   }
   for (const [relative, content] of Object.entries(bundleFiles())) {
@@ -126,7 +141,8 @@ async function prepareEmptyFolder(dataDir: string): Promise<void> {
   }
   const entries = readdirSync(dataDir);
   if (entries.length === 0) return;
-  const halfMade = entries.includes(IN_PROGRESS_MARKER) && entries.every((entry) => LAYOUT_ENTRIES.has(entry));
+  const halfMade =
+    entries.includes(IN_PROGRESS_MARKER) && entries.every((entry) => LAYOUT_ENTRIES.has(entry));
   if (!halfMade) {
     throw new RatchetError(
       'INPUT_INVALID',
@@ -143,7 +159,13 @@ async function writeHistory(layout: DataDirLayout, library: SimLibrary, now: Dat
   const clock = virtualClock(start);
   const log = new RotatingLogFile(layout.agentLogFile);
   try {
-    const agent = new SimDbAgent({ dataDir: layout.dataDir, seed: library.seed, prefs: { ...SHIPPED_PREFS }, log, clock });
+    const agent = new SimDbAgent({
+      dataDir: layout.dataDir,
+      seed: library.seed,
+      prefs: { ...SHIPPED_PREFS },
+      log,
+      clock,
+    });
     agent.logStart();
     const gap = Math.floor((HISTORY_SPAN_MS - 3_600_000) / library.movies.length);
     let sequence = 0;

@@ -7,7 +7,9 @@ describe('the generated library', () => {
     const now = Date.UTC(2024, 0, 1);
     expect(generateLibrary(7, 120, now)).toEqual(generateLibrary(7, 120, now));
     const other = generateLibrary(8, 120, now);
-    expect(other.movies.map((movie) => movie.title)).not.toEqual(generateLibrary(7, 120, now).movies.map((movie) => movie.title));
+    expect(other.movies.map((movie) => movie.title)).not.toEqual(
+      generateLibrary(7, 120, now).movies.map((movie) => movie.title),
+    );
   });
 
   it('holds every kind of title that trips real agents, with plain titles the largest group', () => {
@@ -21,7 +23,9 @@ describe('the generated library', () => {
     expect(titles.some((title) => /^(The|A|An) /.test(title))).toBe(true);
     expect(titles.some((title) => /[:'!&/?]/.test(title))).toBe(true);
     expect(titles.some((title) => /\b(19|20)\d\d\b/.test(title))).toBe(true);
-    expect(library.movies.some((movie) => movie.originalTitle && movie.originalTitle !== movie.title)).toBe(true);
+    expect(library.movies.some((movie) => movie.originalTitle && movie.originalTitle !== movie.title)).toBe(
+      true,
+    );
   });
 
   it('gives each movie a unique ratingKey, guid and metadata bundle hash', () => {

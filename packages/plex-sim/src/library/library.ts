@@ -59,7 +59,10 @@ function sortTitle(title: string): string {
 /** The library of a simulator: the same seed and size always give the same movies. */
 export function generateLibrary(seed: number, items: number, now = Date.now()): SimLibrary {
   if (!Number.isInteger(items) || items < 1 || items > 100_000) {
-    throw new RatchetError('INPUT_INVALID', `plex-sim: items: expected an integer from 1 to 100000, got ${items}`);
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `plex-sim: items: expected an integer from 1 to 100000, got ${items}`,
+    );
   }
   const createdAt = Math.floor(now / 1000) - 90 * 86_400;
   const movies: SimMovie[] = [];

@@ -23,19 +23,76 @@ export interface GeneratedTitle {
 }
 
 const ADJECTIVES = [
-  'Silent', 'Crimson', 'Hollow', 'Electric', 'Distant', 'Golden', 'Broken', 'Midnight', 'Northern', 'Savage',
-  'Quiet', 'Burning', 'Frozen', 'Wandering', 'Hidden', 'Iron', 'Velvet', 'Restless', 'Emerald', 'Final',
+  'Silent',
+  'Crimson',
+  'Hollow',
+  'Electric',
+  'Distant',
+  'Golden',
+  'Broken',
+  'Midnight',
+  'Northern',
+  'Savage',
+  'Quiet',
+  'Burning',
+  'Frozen',
+  'Wandering',
+  'Hidden',
+  'Iron',
+  'Velvet',
+  'Restless',
+  'Emerald',
+  'Final',
 ];
 const NOUNS = [
-  'Harbor', 'Orchard', 'Signal', 'Frontier', 'Garden', 'Empire', 'Lighthouse', 'River', 'Station', 'Canyon',
-  'Letter', 'Circus', 'Mirror', 'Voyage', 'Kingdom', 'Engine', 'Island', 'Promise', 'Horizon', 'Machine',
+  'Harbor',
+  'Orchard',
+  'Signal',
+  'Frontier',
+  'Garden',
+  'Empire',
+  'Lighthouse',
+  'River',
+  'Station',
+  'Canyon',
+  'Letter',
+  'Circus',
+  'Mirror',
+  'Voyage',
+  'Kingdom',
+  'Engine',
+  'Island',
+  'Promise',
+  'Horizon',
+  'Machine',
 ];
 const SUBTITLES = [
-  'The Reckoning', 'A New Dawn', 'Origins', 'Part One', 'The Last Stand', 'Homecoming', 'Redemption', 'Legacy',
+  'The Reckoning',
+  'A New Dawn',
+  'Origins',
+  'Part One',
+  'The Last Stand',
+  'Homecoming',
+  'Redemption',
+  'Legacy',
 ];
 const NON_ASCII = [
-  'Amélie', 'Léon', 'Crème Brûlée', 'Tōkyō', 'Ærøskøbing', 'Mañana', 'Çà et Là', 'Sjöberg', 'Đêm Trắng',
-  'Zürich', 'Fiancée', 'Smørrebrød', 'Señorita', 'Noël', 'Göteborg', 'Sørensen',
+  'Amélie',
+  'Léon',
+  'Crème Brûlée',
+  'Tōkyō',
+  'Ærøskøbing',
+  'Mañana',
+  'Çà et Là',
+  'Sjöberg',
+  'Đêm Trắng',
+  'Zürich',
+  'Fiancée',
+  'Smørrebrød',
+  'Señorita',
+  'Noël',
+  'Göteborg',
+  'Sørensen',
 ];
 const ORIGINALS = [
   ['Le Fabuleux Destin', 'The Fabulous Destiny'],
@@ -76,7 +133,10 @@ export function generateTitle(seed: number, index: number, kind: TitleKind): Gen
       return { kind, title: pickHash(shapes, seed, index, 'shape') };
     }
     case 'leading-article':
-      return { kind, title: `${pickHash(['The', 'A', 'An', 'The', 'Les', 'Die'], seed, index, 'article')} ${phrase}` };
+      return {
+        kind,
+        title: `${pickHash(['The', 'A', 'An', 'The', 'Les', 'Die'], seed, index, 'article')} ${phrase}`,
+      };
     case 'year-in-title': {
       const year = intHash(1950, 2049, seed, index, 'title-year');
       const shapes = [`${year}: ${phrase}`, `${phrase} ${year}`, `${phrase} (${year})`];

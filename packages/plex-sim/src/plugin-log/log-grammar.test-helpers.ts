@@ -40,7 +40,9 @@ export function parsePluginLog(text: string): ParsedRecord[] {
     }
     const last = records.at(-1);
     if (!last || !(FRAME_LINE.test(line) || SOURCE_LINE.test(line) || TAIL_LINE.test(line))) {
-      throw new Error(`line ${index + 1} matches neither a record nor a traceback line: ${JSON.stringify(line)}`);
+      throw new Error(
+        `line ${index + 1} matches neither a record nor a traceback line: ${JSON.stringify(line)}`,
+      );
     }
     last.continuation.push(line);
   }

@@ -28,6 +28,7 @@ export function formatLocalTimestamp(time: Date): string {
  */
 export function formatRecord(record: PluginLogRecord): string {
   const head = `${formatLocalTimestamp(record.time)} (${record.thread}) :  ${record.level} (${record.module}:${record.line}) - ${record.message}`;
-  const rest = record.continuation && record.continuation.length > 0 ? `\n${record.continuation.join('\n')}` : '';
+  const rest =
+    record.continuation && record.continuation.length > 0 ? `\n${record.continuation.join('\n')}` : '';
   return `${head}${rest}\n`;
 }

@@ -45,7 +45,11 @@ describe('RotatingLogFile', () => {
     expect(statSync(`${path}.1`).size).toBeGreaterThan(PLEX_LOG_MAX_BYTES - 2 * perRecord);
     // every file holds whole records, and the newest record is last in the live file
     for (const suffix of ['', '.1', '.5']) parsePluginLog(readFileSync(`${path}${suffix}`, 'utf8'));
-    expect(readFileSync(path, 'utf8').trimEnd().endsWith(`sd${records - 1}' ${'x'.repeat(120)}`)).toBe(true);
+    expect(
+      readFileSync(path, 'utf8')
+        .trimEnd()
+        .endsWith(`sd${records - 1}' ${'x'.repeat(120)}`),
+    ).toBe(true);
   });
 
   it('rolls the previous run over to .log.1 at plug-in start, as the framework does', () => {

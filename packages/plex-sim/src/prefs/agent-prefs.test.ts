@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,23 +26,34 @@ describe('agent preferences', () => {
   });
 
   it('keeps shipped values for absent keys and ignores unknown keys', () => {
-    const prefs = parsePrefs('<PluginPreferences><match_threshold>60</match_threshold><colour>red</colour></PluginPreferences>');
+    const prefs = parsePrefs(
+      '<PluginPreferences><match_threshold>60</match_threshold><colour>red</colour></PluginPreferences>',
+    );
     expect(prefs).toEqual({ ...SHIPPED_PREFS, matchThreshold: 60 });
   });
 
   it('names the file and the key when a value is bad', () => {
-    expect(() => parsePrefs('<PluginPreferences><match_threshold>high</match_threshold></PluginPreferences>', '/x/p.xml')).toThrow(
-      /\/x\/p\.xml: match_threshold: expected an integer, got "high"/,
+    expect(() =>
+      parsePrefs(
+        '<PluginPreferences><match_threshold>high</match_threshold></PluginPreferences>',
+        '/x/p.xml',
+      ),
+    ).toThrow(/\/x\/p\.xml: match_threshold: expected an integer, got "high"/);
+    expect(() => parsePrefs('<PluginPreferences><max_retries>99</max_retries></PluginPreferences>')).toThrow(
+      /max_retries: expected 0 to 10/,
     );
-    expect(() => parsePrefs('<PluginPreferences><max_retries>99</max_retries></PluginPreferences>')).toThrow(/max_retries: expected 0 to 10/);
-    expect(() => parsePrefs('<PluginPreferences><normalize_titles>yes</normalize_titles></PluginPreferences>')).toThrow(
-      /normalize_titles: expected true or false/,
-    );
-    expect(() => parsePrefs('<PluginPreferences><api_base_url>ftp://x</api_base_url></PluginPreferences>')).toThrow(/api_base_url/);
+    expect(() =>
+      parsePrefs('<PluginPreferences><normalize_titles>yes</normalize_titles></PluginPreferences>'),
+    ).toThrow(/normalize_titles: expected true or false/);
+    expect(() =>
+      parsePrefs('<PluginPreferences><api_base_url>ftp://x</api_base_url></PluginPreferences>'),
+    ).toThrow(/api_base_url/);
   });
 
   it('rejects a document that is not well-formed or has another root, with a RatchetError code', () => {
-    expect(() => parsePrefs('<PluginPreferences><match_threshold>60</PluginPreferences>')).toThrow(/not well-formed XML/);
+    expect(() => parsePrefs('<PluginPreferences><match_threshold>60</PluginPreferences>')).toThrow(
+      /not well-formed XML/,
+    );
     try {
       parsePrefs('<Preferences/>');
       expect.unreachable();
@@ -57,7 +68,10 @@ describe('agent preferences', () => {
     folders.push(folder);
     expect(await readPrefs(folder)).toEqual(SHIPPED_PREFS);
     mkdirSync(dirname(agentPrefsFile(folder)), { recursive: true });
-    writeFileSync(agentPrefsFile(folder), '<PluginPreferences><request_interval_ms>1000</request_interval_ms></PluginPreferences>');
+    writeFileSync(
+      agentPrefsFile(folder),
+      '<PluginPreferences><request_interval_ms>1000</request_interval_ms></PluginPreferences>',
+    );
     expect((await readPrefs(folder)).requestIntervalMs).toBe(1000);
   });
 });

@@ -72,9 +72,9 @@ export function parsePrefs(xml: string, file = 'preferences'): AgentPrefs {
   if (valid !== true) {
     throw invalid(file, '(document)', `not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
   }
-  const parsed = new XMLParser({ parseTagValue: false, trimValues: true, ignoreDeclaration: true }).parse(xml) as
-    | Record<string, unknown>
-    | undefined;
+  const parsed = new XMLParser({ parseTagValue: false, trimValues: true, ignoreDeclaration: true }).parse(
+    xml,
+  ) as Record<string, unknown> | undefined;
   const root = parsed?.['PluginPreferences'];
   if (root === undefined) throw invalid(file, '(document)', 'the root element must be <PluginPreferences>');
   const values = (typeof root === 'object' && root !== null ? root : {}) as Record<string, unknown>;
@@ -93,7 +93,8 @@ export function parsePrefs(xml: string, file = 'preferences'): AgentPrefs {
     prefs.normalizeTitles = normalize.toLowerCase() === 'true';
   }
   const threshold = text(PREF_KEYS.matchThreshold);
-  if (threshold !== undefined) prefs.matchThreshold = integerIn(file, PREF_KEYS.matchThreshold, threshold, 0, 100);
+  if (threshold !== undefined)
+    prefs.matchThreshold = integerIn(file, PREF_KEYS.matchThreshold, threshold, 0, 100);
   const retries = text(PREF_KEYS.maxRetries);
   if (retries !== undefined) prefs.maxRetries = integerIn(file, PREF_KEYS.maxRetries, retries, 0, 10);
   const interval = text(PREF_KEYS.requestIntervalMs);

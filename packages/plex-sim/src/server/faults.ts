@@ -23,7 +23,10 @@ export function parseFaults(input: unknown, where: string): Faults {
   const parsed = FaultsSchema.safeParse(input ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new RatchetError('INPUT_INVALID', `${where}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `${where}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return parsed.data;
 }

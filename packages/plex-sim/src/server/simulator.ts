@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { isRatchetError, RatchetError } from '@ratchet/core';
 import { AgentRuntime } from '../agent/agent-runtime.js';
 import { initDataDir } from '../data-dir/init-data-dir.js';
-import { saveLibrary, type SimLibrary, type SimMovie } from '../library/library.js';
-import { type Faults, type FaultsInput, decideFault, parseFaults } from './faults.js';
+import { type SimLibrary, type SimMovie, saveLibrary } from '../library/library.js';
+import { decideFault, type Faults, type FaultsInput, parseFaults } from './faults.js';
 import { type ContainerNode, renderJson, renderXml, wantsJson } from './media-container.js';
 
 export const SIM_SERVER_VERSION = '1.32.8.7639-fb6452ebf';
@@ -42,7 +42,12 @@ interface Route {
   pattern: RegExp;
   auth: boolean;
   faultable: boolean;
-  handle(request: IncomingMessage, response: ServerResponse, match: RegExpExecArray, url: URL): Promise<void> | void;
+  handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    match: RegExpExecArray,
+    url: URL,
+  ): Promise<void> | void;
 }
 
 class HttpProblem extends Error {
@@ -58,11 +63,17 @@ class HttpProblem extends Error {
 export async function createSimulator(options: SimulatorOptions): Promise<SimulatorHandle> {
   const host = options.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') {
-    throw new RatchetError('INPUT_INVALID', `plex-sim: host: only 127.0.0.1 is supported, got ${String(host)}`);
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `plex-sim: host: only 127.0.0.1 is supported, got ${String(host)}`,
+    );
   }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RatchetError('INPUT_INVALID', `plex-sim: port: expected an integer from 0 to 65535, got ${port}`);
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `plex-sim: port: expected an integer from 0 to 65535, got ${port}`,
+    );
   }
   const token = options.token ?? randomBytes(16).toString('hex');
   if (token.length === 0 || /\s/.test(token)) {
@@ -126,7 +137,11 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
           myPlex: false,
           transcoderActiveVideoSessions: 0,
           updatedAt: Math.floor(Date.now() / 1000),
-          Directory: ['activities', 'identity', 'library', 'status'].map((key) => ({ count: 1, key, title: key })),
+          Directory: ['activities', 'identity', 'library', 'status'].map((key) => ({
+            count: 1,
+            key,
+            title: key,
+          })),
         });
       },
     },
@@ -387,7 +402,14 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
           duration: movie.durationMs,
           container: 'mkv',
           videoCodec: 'h264',
-          Part: [{ id: Number(movie.ratingKey) * 10 + 1, duration: movie.durationMs, file: movie.file, container: 'mkv' }],
+          Part: [
+            {
+              id: Number(movie.ratingKey) * 10 + 1,
+              duration: movie.durationMs,
+              file: movie.file,
+              container: 'mkv',
+            },
+          ],
         },
       ],
     };
@@ -411,7 +433,9 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       }
       if (route.auth && !hasToken(request, url, token)) {
         response.writeHead(401, { 'Content-Type': 'text/html' });
-        response.end('<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>');
+        response.end(
+          '<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>',
+        );
         return;
       }
       if (route.faultable) {
@@ -431,13 +455,19 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
     } catch (error) {
       if (!(error instanceof HttpProblem)) throw error;
       response.writeHead(error.status, { 'Content-Type': 'text/html' });
-      response.end(`<html><head><title>${error.status}</title></head><body><h1>${error.status} ${escapeHtml(error.message)}</h1></body></html>`);
+      response.end(
+        `<html><head><title>${error.status}</title></head><body><h1>${error.status} ${escapeHtml(error.message)}</h1></body></html>`,
+      );
     }
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
-      reject(new RatchetError('INPUT_INVALID', `plex-sim: cannot listen on ${host}:${port}: ${error.message}`, { cause: error })),
+      reject(
+        new RatchetError('INPUT_INVALID', `plex-sim: cannot listen on ${host}:${port}: ${error.message}`, {
+          cause: error,
+        }),
+      ),
     );
     server.listen(port, host, () => resolve());
   });
@@ -478,7 +508,12 @@ function pagingValue(request: IncomingMessage, url: URL, name: string): number |
   return Number(raw);
 }
 
-function send(request: IncomingMessage, response: ServerResponse, status: number, container: ContainerNode): void {
+function send(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  container: ContainerNode,
+): void {
   if (wantsJson(request.headers.accept)) {
     response.writeHead(status, { 'Content-Type': 'application/json' });
     response.end(renderJson(container));
