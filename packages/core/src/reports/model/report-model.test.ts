@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RatchetError } from '../../errors/ratchet-error.js';
 import { FIXES, realisticRun } from '../fixtures/realistic-run.test-helpers.js';
 import { validateReportInput } from './input.js';
-import { buildReportModel, compareMetrics } from './report-model.js';
+import { buildReportModel, compareMetrics, MAX_EXAMPLE_CHARS } from './report-model.js';
 
 const generatedAt = new Date('2024-05-01T10:12:00Z');
 
@@ -97,6 +97,34 @@ describe('the report model', () => {
       label: 'now',
       value: 20,
     });
+  });
+
+  it('clips a huge example record to its head and says how much was left out', () => {
+    const run = realisticRun();
+    const huge = `Traceback (most recent call last):\n${'  File "x.py", line 1, in f\n'.repeat(500)}KeyError: 'id'`;
+    const measurement = run.state.currentMeasurement!;
+    const errorTypes = measurement.errorTypes.map((type, index) =>
+      index === 0 ? { ...type, examples: [huge] } : type,
+    );
+    const built = model({
+      ...run,
+      state: { ...run.state, currentMeasurement: { ...measurement, errorTypes } },
+    });
+    const example = built.errorTypes.find((row) => row.id === errorTypes[0]!.id)?.example ?? '';
+    expect(example.startsWith('Traceback (most recent call last):')).toBe(true);
+    expect(example).toMatch(new RegExp(`… \\(${huge.length - MAX_EXAMPLE_CHARS} more characters\\)$`));
+  });
+
+  it('judges the objective in its direction when higher is better', () => {
+    const run = realisticRun();
+    const objective = { metric: 'searchOps', direction: 'higher' as const };
+    const built = model({
+      ...run,
+      state: { ...run.state, objective, baselineObjective: 400, currentObjective: 420 },
+    });
+    expect(built.objective.improvementPct).toBeCloseTo(5, 10);
+    expect(built.objective.changePct).toBeCloseTo(5, 10);
+    expect(built.objectiveDescription).toBe('searchOps, higher is better');
   });
 
   it('collects recommendations from the diagnosis, needs-research and fixes never attempted', () => {

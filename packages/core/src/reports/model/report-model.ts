@@ -104,6 +104,13 @@ export interface ReportModel {
 }
 
 const MAX_ERROR_TYPES = 15;
+/** A traceback can be thousands of lines; a report shows its head, enough to recognise it. */
+export const MAX_EXAMPLE_CHARS = 2000;
+
+export function clipExample(example: string): string {
+  if (example.length <= MAX_EXAMPLE_CHARS) return example;
+  return `${example.slice(0, MAX_EXAMPLE_CHARS)}\n… (${example.length - MAX_EXAMPLE_CHARS} more characters)`;
+}
 
 function compareNumbers(baseline: number | null, final: number | null) {
   if (baseline === null || final === null) return { change: null, changePct: null, fromZero: false };
@@ -286,7 +293,8 @@ function groupFixes(state: LoopState, decisions: DecisionRecord[]): ReportModel[
 }
 
 function firstExample(errorType: ErrorType | undefined): string | undefined {
-  return errorType?.examples?.find((example) => example.trim().length > 0);
+  const example = errorType?.examples?.find((candidate) => candidate.trim().length > 0);
+  return example === undefined ? undefined : clipExample(example);
 }
 
 function compareErrorTypes(
@@ -346,7 +354,7 @@ function collectRecommendations(state: LoopState): RecommendationEntry[] {
       title: stringField(record, 'title', 'template', 'summary') ?? research.id,
       detail: stringField(record, 'reason', 'detail', 'description', 'category'),
       targets: [research.id],
-      examples: stringList(record.examples).slice(0, 2),
+      examples: stringList(record.examples).slice(0, 2).map(clipExample),
     });
   }
   const attempted = new Set(state.fixesAttempted);
