@@ -129,7 +129,16 @@ const LOCAL_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 const RESOURCE_HASHES_URL = /hashes\.json|resourceHashes/;
 
 function bounded(set: Set<string>, value: string | undefined, max = MAX_LISTED): void {
-  if (value !== undefined && set.size < max) set.add(value);
+  if (value !== undefined && set.size < max && !set.has(value)) set.add(detach(value));
+}
+
+/**
+ * A copy of a string that does not keep its source alive. Slices of a 1 MB chunk of the log keep
+ * the whole chunk in memory (V8 sliced strings): anything kept past the current line is detached.
+ */
+export function detach<T extends string | undefined>(text: T): T {
+  if (text === undefined || text.length < 13) return text;
+  return ` ${text}`.slice(1) as T;
 }
 
 function shortHash(text: string): string {
@@ -329,12 +338,13 @@ export class PlexAggregator {
       if (oldest !== undefined) this.operations.delete(oldest);
     }
     this.operations.delete(threadKey);
-    this.operations.set(threadKey, operation);
+    this.operations.set(detach(threadKey), operation);
     if (item !== undefined) this.setItem(operation, item);
     return operation;
   }
 
-  private setItem(operation: Operation, item: string): void {
+  private setItem(operation: Operation, rawItem: string): void {
+    const item = detach(rawItem);
     operation.item = item;
     const known = this.items.get(item);
     if (known === undefined) {
@@ -511,7 +521,7 @@ export class PlexAggregator {
     detail: Detail,
     cluster?: TemplateCluster,
   ): void {
-    const key = [category, record.agent, ...keyParts].join(':');
+    const key = detach([category, record.agent, ...keyParts].join(':'));
     let error = this.errors.get(key);
     if (!error) {
       if (this.errors.size >= MAX_ERROR_TYPES) {
@@ -522,7 +532,7 @@ export class PlexAggregator {
         category,
         agent: record.agent,
         level: record.level,
-        keyParts,
+        keyParts: keyParts.map((part) => detach(part)),
         cluster,
         template: detail.template,
         count: 0,
@@ -533,9 +543,9 @@ export class PlexAggregator {
         items: new Set(),
         paths: new Set(),
         httpStatus: detail.httpStatus,
-        host: detail.host,
-        exceptionType: detail.exceptionType,
-        exceptionMessage: detail.exceptionMessage,
+        host: detach(detail.host),
+        exceptionType: detach(detail.exceptionType),
+        exceptionMessage: detach(detail.exceptionMessage),
       };
       this.errors.set(key, error);
     }
@@ -561,9 +571,9 @@ export class PlexAggregator {
     );
     bounded(error.paths, detail.path);
     error.httpStatus ??= detail.httpStatus;
-    error.host ??= detail.host;
-    error.exceptionType ??= detail.exceptionType;
-    error.exceptionMessage ??= detail.exceptionMessage;
+    error.host ??= detach(detail.host);
+    error.exceptionType ??= detach(detail.exceptionType);
+    error.exceptionMessage ??= detach(detail.exceptionMessage);
   }
 
   /** The measurement so far (call after the last `endFile`). */

@@ -102,6 +102,8 @@ export async function loadRuleFile(path: string): Promise<LogRule[]> {
 export class RuleSet {
   private readonly rules: readonly CompiledRule[];
   private readonly unanchored: RegExp | undefined;
+  /** Per first character of a message: the rules that may match it, in order. */
+  private readonly byFirstChar = new Map<number, CompiledRule[]>();
 
   constructor(rules: readonly CompiledRule[]) {
     this.rules = rules;
@@ -115,19 +117,42 @@ export class RuleSet {
     return this.rules.length;
   }
 
+  private candidates(firstChar: number): CompiledRule[] {
+    let list = this.byFirstChar.get(firstChar);
+    if (list === undefined) {
+      list = this.rules.filter(
+        (compiled) =>
+          compiled.prefixes === undefined ||
+          compiled.prefixes.some((prefix) => prefix.charCodeAt(0) === firstChar),
+      );
+      this.byFirstChar.set(firstChar, list);
+    }
+    return list;
+  }
+
   /** The first rule that matches a record, or undefined. */
   match(
     message: string,
     level: string | undefined,
     exceptionLine: string | undefined,
   ): CompiledRule | undefined {
+    const candidates = this.candidates(message.charCodeAt(0));
+    if (candidates.length === 0) return undefined;
     let unanchoredTested = false;
     let unanchoredMatched = false;
-    for (const compiled of this.rules) {
+    for (const compiled of candidates) {
       if (compiled.levels && (level === undefined || !compiled.levels.has(level))) continue;
       if (compiled.message) {
-        if (compiled.prefixes) {
-          if (!compiled.prefixes.some((prefix) => message.startsWith(prefix))) continue;
+        const prefixes = compiled.prefixes;
+        if (prefixes) {
+          let any = false;
+          for (const prefix of prefixes) {
+            if (message.startsWith(prefix)) {
+              any = true;
+              break;
+            }
+          }
+          if (!any) continue;
         } else {
           if (!unanchoredTested) {
             unanchoredTested = true;

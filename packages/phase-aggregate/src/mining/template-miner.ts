@@ -124,7 +124,9 @@ export class TemplateMiner {
       this.overflow.size += 1;
       return this.overflow;
     }
-    const cluster: TemplateCluster = { id: this.all.length + 1, tokens, size: 1 };
+    // Copies, so that a kept token does not keep the chunk of the log it was sliced from.
+    const kept = tokens.map((token) => (token.length < 13 ? token : ` ${token}`.slice(1)));
+    const cluster: TemplateCluster = { id: this.all.length + 1, tokens: kept, size: 1 };
     this.all.push(cluster);
     leaf.clusters.push(cluster);
     return cluster;

@@ -146,3 +146,40 @@ describe('Plex timestamps', () => {
     expect(fromPlexTimestamp('garbage')).toBeUndefined();
   });
 });
+
+describe('the fast path of the file handler format', () => {
+  it('agrees with the full grammar on edge cases', () => {
+    const cases = [
+      '2019-02-26 21:33:48,052 (7f6f) :  DEBUG (networking:143) - m',
+      '2019-02-26 21:33:48,052 (-7f6f) :  DEBUG (a:1) - ',
+      '2019-02-26 21:33:48,052 (7f-6f) :  DEBUG (a:1) - m',
+      '2019-02-26 21:33:48,052 (-) :  DEBUG (a:1) - m',
+      '2019-02-26 21:33:48,052 (xyz) :  DEBUG (a:1) - m',
+      '2019-02-26 21:33:48,052 (7f) :DEBUG (a:1) - m',
+      '2019-02-26 21:33:48,052 (7f) :  debug (a:1) - m',
+      '2019-02-26 21:33:48,052 (7f) :  DEBUG (a:1) -m',
+      '2019-02-26 21:33:48,052 (7f) :  DEBUG (a:1)) - m',
+      '2019-02-2x 21:33:48,052 (7f) :  DEBUG (a:1) - m',
+      '2019-02-26 21:33:48,052 (7f) :\tDEBUG (a:1) - m',
+    ];
+    const expected = [
+      { thread: '7f6f', level: 'DEBUG', source: 'networking:143', message: 'm' },
+      { thread: '-7f6f', level: 'DEBUG', source: 'a:1', message: '' },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      { thread: '7f', level: 'DEBUG', source: 'a:1', message: 'm' },
+    ];
+    cases.forEach((line, index) => {
+      const record = parsePlexLine(line);
+      const want = expected[index];
+      if (want === undefined) expect(record, line).toBeUndefined();
+      else expect(record, line).toMatchObject(want);
+    });
+  });
+});

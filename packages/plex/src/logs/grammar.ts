@@ -61,8 +61,57 @@ function startsWithIsoDate(line: string): boolean {
   );
 }
 
+const TIMESTAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+
+function isHexOrMinus(code: number): boolean {
+  return (
+    (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70) || code === 45
+  );
+}
+
+/**
+ * The file handler format without a regex: most lines of a log are in it, and this is the hot
+ * path. Accepts exactly what FRAMEWORK_LINE accepts without a logger name, or returns undefined
+ * and lets the regex decide.
+ */
+function parseFrameworkFast(line: string): PlexLogRecord | undefined {
+  if (line.charCodeAt(13) !== 58 || line.charCodeAt(16) !== 58 || line.charCodeAt(19) !== 44)
+    return undefined;
+  if (line.charCodeAt(23) !== 32 || line.charCodeAt(24) !== 40) return undefined;
+  for (const position of TIMESTAMP_DIGITS) if (!isDigit(line.charCodeAt(position))) return undefined;
+  const threadEnd = line.indexOf(')', 25);
+  if (threadEnd <= 25) return undefined;
+  for (let i = 25; i < threadEnd; i += 1) if (!isHexOrMinus(line.charCodeAt(i))) return undefined;
+  if (line.indexOf('-', 26) !== -1 && line.indexOf('-', 26) < threadEnd) return undefined;
+  if (line.charCodeAt(25) === 45 && threadEnd === 26) return undefined;
+  if (line.charCodeAt(threadEnd + 1) !== 32 || line.charCodeAt(threadEnd + 2) !== 58) return undefined;
+  let levelStart = threadEnd + 3;
+  while (line.charCodeAt(levelStart) === 32) levelStart += 1;
+  if (levelStart === threadEnd + 3) return undefined;
+  let levelEnd = levelStart;
+  for (let code = line.charCodeAt(levelEnd); code >= 65 && code <= 90; code = line.charCodeAt(levelEnd))
+    levelEnd += 1;
+  if (levelEnd === levelStart || line.charCodeAt(levelEnd) !== 32 || line.charCodeAt(levelEnd + 1) !== 40)
+    return undefined;
+  const sourceEnd = line.indexOf(')', levelEnd + 2);
+  if (sourceEnd === -1 || line.charCodeAt(sourceEnd + 1) !== 32 || line.charCodeAt(sourceEnd + 2) !== 45)
+    return undefined;
+  if (line.charCodeAt(sourceEnd + 3) !== 32) return undefined;
+  return {
+    timestamp: line.slice(0, 23),
+    logger: undefined,
+    thread: line.slice(25, threadEnd),
+    level: line.slice(levelStart, levelEnd),
+    source: line.slice(levelEnd + 2, sourceEnd),
+    message: line.slice(sourceEnd + 4),
+    format: 'framework',
+  };
+}
+
 function parseUnprefixed(line: string): PlexLogRecord | undefined {
   if (startsWithIsoDate(line)) {
+    const fast = parseFrameworkFast(line);
+    if (fast) return fast;
     const framework = FRAMEWORK_LINE.exec(line);
     if (framework) {
       return {
