@@ -38,6 +38,10 @@ export class FakePlexServer {
   /** Whether refresh bumps updatedAt (Plex leaves it when nothing changed). */
   bumpUpdatedAt = true;
   onRefresh: ((item: FakeItem) => void | Promise<void>) | undefined;
+  /** Answer refreshes with `X-Plex-Activity: <uuid>`, as the spec describes for activities. */
+  sendActivityHeader = false;
+  /** Whether activities say which item they concern (`Context.key`); a just-started one does not. */
+  activityContext = true;
   maxConcurrentRefreshRequests = 0;
   readonly #faults: { prefix: string; method: string | undefined; fault: Fault }[] = [];
   readonly #running = new Map<string, { uuid: string; key: string; until: number }>();
@@ -179,6 +183,7 @@ export class FakePlexServer {
           this.#running.delete(item.ratingKey);
         });
       }, this.refreshMs);
+      if (this.sendActivityHeader) response.setHeader('X-Plex-Activity', uuid);
       return this.#json(response, { MediaContainer: { size: 0, identifier: 'com.plexapp.plugins.library' } });
     }
     const metadataMatch = /^\/library\/metadata\/([^/]+)$/.exec(url.pathname);
@@ -203,7 +208,7 @@ export class FakePlexServer {
           type: 'library.refresh.items',
           title: 'Refreshing',
           progress: 50,
-          Context: { key: run.key },
+          ...(this.activityContext ? { Context: { key: run.key } } : {}),
         })),
         ...this.noiseActivities.map((noise, index) => ({
           uuid: `noise-${index}`,

@@ -149,12 +149,20 @@ export class PlexClient {
     return found;
   }
 
-  /** `PUT /library/metadata/{ratingKey}/refresh`: the server queues the refresh and answers at once. */
-  async refresh(ratingKey: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.request(`/library/metadata/${encodeURIComponent(ratingKey)}/refresh`, {
-      method: 'PUT',
-      query: options.force ? { force: 1 } : {},
-    });
+  /**
+   * `PUT /library/metadata/{ratingKey}/refresh`: the server queues the refresh and answers at once,
+   * with the uuid of the activity that tracks it in `X-Plex-Activity` when it says.
+   */
+  async refresh(ratingKey: string, options: { force?: boolean } = {}): Promise<{ activity?: string }> {
+    const { headers } = await this.requestWithHeaders(
+      `/library/metadata/${encodeURIComponent(ratingKey)}/refresh`,
+      {
+        method: 'PUT',
+        query: options.force ? { force: 1 } : {},
+      },
+    );
+    const activity = headers.get('X-Plex-Activity');
+    return activity ? { activity } : {};
   }
 
   async activities(): Promise<PlexActivity[]> {

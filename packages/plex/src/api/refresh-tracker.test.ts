@@ -80,4 +80,31 @@ describe('refreshAndWait', () => {
     expect(report.completed).toBe(3);
     expect(report.failed).toEqual([]);
   });
+
+  it('follows the activity the server names in X-Plex-Activity until it ends', async () => {
+    server.sendActivityHeader = true;
+    server.activityContext = false;
+    server.bumpUpdatedAt = false;
+    server.refreshMs = 400;
+    // Without the header, activities that name no item leave only "settled" as the signal.
+    const report = await refreshAndWait(client, ['1010', '1011'], { pollIntervalMs: 50, settleMs: 0 });
+    expect(report.completed).toBe(2);
+    for (const item of report.items) {
+      expect(item.how).toBe('activity-ended');
+      expect(item.durationMs ?? 0).toBeGreaterThanOrEqual(350);
+    }
+  });
+
+  it('stops waiting at once when the run is interrupted', async () => {
+    server.refreshMs = 5000;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const started = Date.now();
+    await expect(
+      refreshAndWait(client, ['1012'], { pollIntervalMs: 50, signal: controller.signal }),
+    ).rejects.toMatchObject({
+      code: 'INTERRUPTED',
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
 });

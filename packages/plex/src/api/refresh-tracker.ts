@@ -1,4 +1,4 @@
-import { describeError, type Logger, silentLogger } from '@ratchet/core';
+import { describeError, type Logger, RatchetError, silentLogger } from '@ratchet/core';
 import { mapWithConcurrency, sleep } from './concurrency.js';
 import type { PlexClient } from './plex-client.js';
 import type { PlexActivity } from './types.js';
@@ -46,6 +46,8 @@ export interface RefreshReport {
 
 interface Pending {
   requestedAt: number;
+  /** The uuid the PUT's X-Plex-Activity header named, if any. */
+  activity: string | undefined;
   updatedAtBefore: number | undefined;
   activitySeen: boolean;
 }
@@ -60,7 +62,8 @@ export function activityRatingKey(activity: PlexActivity): string | undefined {
 
 /**
  * Refreshes the items with bounded concurrency and waits until each refresh is done, matching only
- * our own ratingKeys: an activity for the item that appeared and ended, a newer `updatedAt`, or
+ * our own ratingKeys: an activity for the item (by its key, or by the uuid the PUT answered with in
+ * `X-Plex-Activity`) that appeared and ended, a newer `updatedAt`, or
  * (for refreshes too quick to be seen) quiet for `settleMs` after the PUT.
  */
 export async function refreshAndWait(
@@ -95,10 +98,11 @@ export async function refreshAndWait(
   await mapWithConcurrency(keys, options.concurrency ?? 4, async (ratingKey) => {
     const outcome = outcomes.get(ratingKey) as ItemRefreshOutcome;
     try {
-      await client.refresh(ratingKey, { force: options.force ?? false });
+      const { activity } = await client.refresh(ratingKey, { force: options.force ?? false });
       outcome.requested = true;
       pending.set(ratingKey, {
         requestedAt: Date.now(),
+        activity,
         updatedAtBefore: updatedBefore.get(ratingKey),
         activitySeen: false,
       });
@@ -109,7 +113,11 @@ export async function refreshAndWait(
   });
 
   while (pending.size > 0 && Date.now() < deadline) {
-    await sleep(Math.min(pollIntervalMs, Math.max(0, deadline - Date.now())), options.signal);
+    try {
+      await sleep(Math.min(pollIntervalMs, Math.max(0, deadline - Date.now())), options.signal);
+    } catch {
+      throw new RatchetError('INTERRUPTED', `waiting for ${pending.size} refreshes was interrupted`);
+    }
     let activities: PlexActivity[];
     try {
       activities = await client.activities();
@@ -121,16 +129,19 @@ export async function refreshAndWait(
     const active = new Set(
       refreshing.map(activityRatingKey).filter((key): key is string => key !== undefined),
     );
+    const activeUuids = new Set(activities.map((activity) => activity.uuid).filter(Boolean));
     // A refresh that has just started may not say yet which item it is for.
     const unnamedInFlight = refreshing.some((activity) => activityRatingKey(activity) === undefined);
 
     const updatedNow = await readUpdatedAt(client, [...pending.keys()], log);
     const now = Date.now();
     for (const [ratingKey, entry] of [...pending]) {
-      if (active.has(ratingKey)) {
+      if (active.has(ratingKey) || (entry.activity !== undefined && activeUuids.has(entry.activity))) {
         entry.activitySeen = true;
         continue;
       }
+      // The server named the activity of our refresh and it is gone: done, however quick it was.
+      if (entry.activity !== undefined) entry.activitySeen = true;
       const before = entry.updatedAtBefore;
       const after = updatedNow.get(ratingKey);
       if (entry.activitySeen) finish(ratingKey, 'activity-ended');
