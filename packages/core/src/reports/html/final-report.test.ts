@@ -43,10 +43,12 @@ describe('the HTML final report', () => {
     // After the rollback in step 1.2 the system is back at the value before it.
     expect(charts).toContain('<title>1.2: 0.2925</title>');
     expect(charts).toContain('>rolled back</text>');
+    expect(charts).not.toContain('>inconclusive</text>');
   });
 
   it('shows the summary, the comparison and the decisions with their rationale', () => {
     expect(sectionHtml(html, 'summary')).toContain('<span class="better">-66.9% (better)</span>');
+    expect(sectionHtml(html, 'summary')).toContain('plateau_<wbr>detected');
     expect(sectionHtml(html, 'comparison')).toContain(
       '<th scope="row">exceptions</th><td class="num">0</td><td class="num">2</td><td class="num">+2</td><td class="num">new (baseline 0)</td>',
     );

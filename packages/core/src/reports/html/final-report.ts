@@ -37,6 +37,17 @@ function objectiveChangeHtml(objective: ReportModel['objective']): string {
   return `<span class="${verdict}">${e(text)} (${verdict})</span>`;
 }
 
+const LEGEND = [
+  { label: 'kept', color: OUTCOME_COLOURS.KEEP!, outcomes: ['KEEP'] },
+  { label: 'rolled back', color: OUTCOME_COLOURS.ROLLBACK!, outcomes: ['ROLLBACK', 'RESTORED'] },
+  { label: 'inconclusive', color: OUTCOME_COLOURS.MONITOR!, outcomes: ['MONITOR', 'MODIFY'] },
+];
+
+/** Lets a long snake_case name such as all_fixes_attempted wrap at its underscores. */
+function breakable(text: string): string {
+  return e(text).replace(/_/g, '_<wbr>');
+}
+
 function fixTitle(fixId: string, name: string | undefined): string {
   return name && name !== fixId ? `${e(name)} <code>${e(fixId)}</code>` : `<code>${e(fixId)}</code>`;
 }
@@ -48,7 +59,7 @@ function card(label: string, valueHtml: string, detailHtml = '', valueClass = 'v
 function renderSummary(model: ReportModel): string {
   const { objective, state, counts } = model;
   const exit = state.exitCondition
-    ? e(state.exitCondition)
+    ? breakable(state.exitCondition)
     : `<span class="muted">none (${e(state.status)})</span>`;
   return `<section id="summary"><h2>Executive summary</h2>
 <p>Objective: <strong>${e(model.objectiveDescription)}</strong>.</p>
@@ -97,11 +108,11 @@ function renderCharts(model: ReportModel): string {
                 ]
               : [],
           ),
-          legend: [
-            { label: 'kept', color: OUTCOME_COLOURS.KEEP! },
-            { label: 'rolled back', color: OUTCOME_COLOURS.ROLLBACK! },
-            { label: 'inconclusive', color: OUTCOME_COLOURS.MONITOR! },
-          ],
+          legend: LEGEND.filter((entry) =>
+            model.decisions.some(
+              (decision) => entry.outcomes.includes(decision.outcome) && decision.objectiveAfter !== null,
+            ),
+          ),
           xLabel: 'iteration.decision',
           yLabel: 'objective',
           width: 760,
