@@ -481,6 +481,29 @@ describe('reports and options', () => {
     );
   });
 
+  it('applies one fix at a time: a second apply while one runs is refused and changes nothing', async () => {
+    folder = await testFolder({ 'a.txt': 'alpha', 'b.txt': 'beta' });
+    const phase = phaseFor();
+    const slow = phase.run(
+      {
+        fix: fix('slow', [{ type: 'command', argv: [process.execPath, '-e', 'setTimeout(() => {}, 1500)'] }]),
+      },
+      phaseContext(folder),
+    );
+    const lock = join(folder.outDir, 'backups', '.implement.lock');
+    for (let waited = 0; !(await lstat(lock).catch(() => undefined)) && waited < 10_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await expect(
+      phase.run(
+        { fix: fix('second', [{ type: 'edit', file: 'b.txt', search: 'beta', replace: 'B' }]) },
+        phaseContext(folder),
+      ),
+    ).rejects.toThrow('another fix is being applied');
+    await slow;
+    expect(await readFile(join(folder.system, 'b.txt'), 'utf8')).toBe('beta');
+  });
+
   it('rejects bad options with the path of the bad key', () => {
     expect(() => createImplementPhase({}, factoryContext('/tmp'))).toThrow('implement: roots:');
     expect(() =>
