@@ -44,6 +44,13 @@ describe('setJsonValue', () => {
     expect(setJsonValue(undefined, 'a.b', 1)).toBe('{\n  "a": {\n    "b": 1\n  }\n}\n');
   });
 
+  it('keeps Windows line endings and a byte order mark', () => {
+    const windows = '\uFEFF{\r\n  "a": 1\r\n}\r\n';
+    expect(setJsonValue(windows, 'b', { c: 2 })).toBe(
+      '\uFEFF{\r\n  "a": 1,\r\n  "b": {\r\n    "c": 2\r\n  }\r\n}\r\n',
+    );
+  });
+
   it('fails clearly on invalid JSON and on a path through a scalar', () => {
     expect(() => setJsonValue('{"a": 1,,}', 'a', 2)).toThrow('not valid JSON');
     expect(() => setJsonValue('{"a": 1}', 'a.b', 2)).toThrow('path a is not an object');

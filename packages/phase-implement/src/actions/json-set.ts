@@ -118,9 +118,9 @@ function lineIndentAt(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
 }
 
-function serialize(value: JsonValue, unit: string, indent: string, multiline: boolean): string {
+function serialize(value: JsonValue, unit: string, indent: string, multiline: boolean, eol = '\n'): string {
   const json = JSON.stringify(value, null, multiline ? unit : undefined);
-  return multiline ? json.replace(/\n/g, `\n${indent}`) : json;
+  return multiline ? json.replace(/\n/g, `${eol}${indent}`) : json;
 }
 
 export function toKeyPath(path: string | readonly string[]): string[] {
@@ -141,6 +141,7 @@ export function setJsonValue(
   const source = text === undefined || text.trim() === '' ? '{}\n' : text;
   const multiline = source.trim().includes('\n') || text === undefined;
   const unit = indentUnitOf(source);
+  const eol = source.includes('\r\n') ? '\r\n' : '\n';
   let node = parseWithSpans(source);
 
   for (let depth = 0; depth < keys.length; depth += 1) {
@@ -166,12 +167,12 @@ export function setJsonValue(
     }
     let inserted: JsonValue = value;
     for (const nested of [...rest].reverse()) inserted = { [nested]: inserted };
-    const result = insertMember(source, node, key, inserted, unit, multiline);
+    const result = insertMember(source, node, key, inserted, unit, multiline, eol);
     return verified(result, keys, value);
   }
   const indent = lineIndentAt(source, node.start);
   const replaced =
-    source.slice(0, node.start) + serialize(value, unit, indent, multiline) + source.slice(node.end);
+    source.slice(0, node.start) + serialize(value, unit, indent, multiline, eol) + source.slice(node.end);
   return verified(replaced, keys, value);
 }
 
@@ -182,6 +183,7 @@ function insertMember(
   value: JsonValue,
   unit: string,
   multiline: boolean,
+  eol: string,
 ): string {
   const last = object.members.at(-1);
   if (last) {
@@ -190,8 +192,8 @@ function insertMember(
     const [first, second] = object.members;
     const compactSeparator =
       first && second ? source.slice(first.value.end, second.keyStart) : source.includes('": ') ? ', ' : ',';
-    const separator = sameLine ? compactSeparator : `,\n${indent}`;
-    const member = `${JSON.stringify(key)}: ${serialize(value, unit, indent, multiline && !sameLine)}`;
+    const separator = sameLine ? compactSeparator : `,${eol}${indent}`;
+    const member = `${JSON.stringify(key)}: ${serialize(value, unit, indent, multiline && !sameLine, eol)}`;
     return source.slice(0, last.value.end) + separator + member + source.slice(last.value.end);
   }
   if (!multiline) {
@@ -199,12 +201,12 @@ function insertMember(
   }
   const outer = lineIndentAt(source, object.start);
   const inner = outer + unit;
-  const member = `${JSON.stringify(key)}: ${serialize(value, unit, inner, true)}`;
-  return `${source.slice(0, object.start)}{\n${inner}${member}\n${outer}}${source.slice(object.end)}`;
+  const member = `${JSON.stringify(key)}: ${serialize(value, unit, inner, true, eol)}`;
+  return `${source.slice(0, object.start)}{${eol}${inner}${member}${eol}${outer}}${source.slice(object.end)}`;
 }
 
 function verified(result: string, keys: string[], value: JsonValue): string {
-  let current: unknown = JSON.parse(result);
+  let current: unknown = JSON.parse(result.replace(/^\uFEFF/, ''));
   for (const key of keys) current = (current as Record<string, unknown>)[key];
   if (!isDeepStrictEqual(current, value))
     throw new Error('internal: the edited JSON does not hold the new value');

@@ -25,6 +25,13 @@ describe('setPreference', () => {
     );
   });
 
+  it('adds a line with Windows line endings to a file that uses them', () => {
+    const xml = '<PluginPreferences>\r\n  <a>1</a>\r\n</PluginPreferences>\r\n';
+    expect(setPreference(xml, 'b', '2')).toBe(
+      '<PluginPreferences>\r\n  <a>1</a>\r\n  <b>2</b>\r\n</PluginPreferences>\r\n',
+    );
+  });
+
   it('escapes XML special characters in the value', () => {
     const result = setPreference(simFile, 'api_base_url', 'http://api.simdb.example/v3?a=1&b=<2>');
     expect(result).toContain('<api_base_url>http://api.simdb.example/v3?a=1&amp;b=&lt;2&gt;</api_base_url>');

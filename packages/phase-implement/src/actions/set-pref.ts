@@ -58,7 +58,8 @@ export function setPreference(xml: string | undefined, key: string, value: strin
   const closingOnItsOwnLine = lineStart > bodyStart && xml.slice(lineStart, closeAt).trim() === '';
   if (closingOnItsOwnLine) {
     const childIndent = /\n([ \t]+)</.exec(body)?.[1] ?? '  ';
-    return `${xml.slice(0, lineStart)}${childIndent}${element}\n${xml.slice(lineStart)}`;
+    const eol = xml[lineStart - 2] === '\r' ? '\r\n' : '\n';
+    return `${xml.slice(0, lineStart)}${childIndent}${element}${eol}${xml.slice(lineStart)}`;
   }
   return xml.slice(0, closeAt) + element + xml.slice(closeAt);
 }
