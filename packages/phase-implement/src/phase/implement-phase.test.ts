@@ -199,6 +199,47 @@ describe('rollback', () => {
 });
 
 describe('all or nothing', () => {
+  it('stops and restores everything when the run is aborted while a command runs', async () => {
+    folder = await testFolder({ 'a.txt': 'alpha' });
+    const before = await snapshot(folder.system);
+    const controller = new AbortController();
+    const ctx = { ...phaseContext(folder), signal: controller.signal };
+    const running = phaseFor().run(
+      {
+        fix: fix('aborted', [
+          { type: 'edit', file: 'a.txt', search: 'alpha', replace: 'A' },
+          { type: 'command', argv: [process.execPath, '-e', 'setTimeout(() => {}, 20000)'] },
+        ]),
+      },
+      ctx,
+    );
+    setTimeout(() => controller.abort(), 500);
+    const error = await running.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: expect.stringMatching(/^(INTERRUPTED|ACTION_FAILED)$/) });
+    expect((error as Error).message).toContain('every target was restored');
+    expect(await snapshot(folder.system)).toEqual(before);
+  });
+
+  it('refuses to roll back with backups that are missing or belong to another fix', async () => {
+    folder = await testFolder({ 'a.txt': 'alpha' });
+    const phase = phaseFor();
+    const applied = await phase.run(
+      { fix: fix('mine', [{ type: 'edit', file: 'a.txt', search: 'alpha', replace: 'A' }]) },
+      phaseContext(folder),
+    );
+    await expect(phase.rollback({ ...applied, fixId: 'other' }, phaseContext(folder))).rejects.toMatchObject({
+      code: 'ROLLBACK_FAILED',
+      message: expect.stringContaining("belong to fix 'mine'"),
+    });
+    await expect(
+      phase.rollback({ fixId: 'never-applied', changes: [] }, phaseContext(folder)),
+    ).rejects.toMatchObject({
+      code: 'ROLLBACK_FAILED',
+      message: expect.stringContaining('no backup manifest'),
+    });
+    expect(await readFile(join(folder.system, 'a.txt'), 'utf8')).toBe('A');
+  });
+
   it('restores the first actions when a later one fails, and says which action failed and why', async () => {
     folder = await testFolder({ 'a.txt': 'alpha', 'b.txt': 'beta', 'dir/x': 'x' });
     const before = await snapshot(folder.system);

@@ -542,6 +542,13 @@ export class FileImplementPhase implements ImplementPhase {
           hint: 'Without its manifest the fix cannot be undone automatically.',
         });
       }
+      if (manifest.fixId !== applied.fixId) {
+        throw new RatchetError(
+          'ROLLBACK_FAILED',
+          `fix '${applied.fixId}': the backups in ${folder} belong to fix '${manifest.fixId}'`,
+          { hint: 'Pass the AppliedFix that run() returned for this fix.' },
+        );
+      }
       if (manifest.status !== 'applied' && manifest.status !== 'applying') {
         const drift = [];
         for (const target of manifest.targets) {
