@@ -210,6 +210,25 @@ describe('PlexAggregator on plug-in logs in the real format', () => {
   });
 });
 
+describe('secrets', () => {
+  it('never copies a Plex token from a log line into an example or the reports', async () => {
+    const token = 'sEcReTtOkEn123';
+    const dir = await testdir({
+      [`${AGENT}.log`]: plexLine(
+        '2026-01-01 10:00:00,000',
+        'ab',
+        'ERROR',
+        'networking:196',
+        `Error opening URL 'http://127.0.0.1:32400/library/metadata/1/tree?X-Plex-Token=${token}'`,
+      ),
+    });
+    const result = await aggregatePlexLogs({ paths: [dir] });
+    expect(result.errorTypes[0]?.category).toBe('local-pms-unreachable');
+    expect(JSON.stringify(result)).not.toContain(token);
+    expect(result.errorTypes[0]?.examples?.[0]).toContain('X-Plex-Token=<redacted>');
+  });
+});
+
 describe('time windows', () => {
   const at = (ts: string, id: string) => search(ts, 'abc', id, 'x');
   const iso = (local: string) => new Date(local.replace(' ', 'T').replace(',', '.')).toISOString();

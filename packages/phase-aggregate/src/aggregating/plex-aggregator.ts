@@ -19,6 +19,7 @@ import {
   parsePlexLine,
   plexTimestampToIso,
   quotedUrlOf,
+  redactSecrets,
   searchItemIdOf,
   URL_ERROR_PREFIX,
   updateGuidOf,
@@ -545,7 +546,9 @@ export class PlexAggregator {
         httpStatus: detail.httpStatus,
         host: detach(detail.host),
         exceptionType: detach(detail.exceptionType),
-        exceptionMessage: detach(detail.exceptionMessage),
+        exceptionMessage: detach(
+          detail.exceptionMessage === undefined ? undefined : redactSecrets(detail.exceptionMessage),
+        ),
       };
       this.errors.set(key, error);
     }
@@ -560,9 +563,9 @@ export class PlexAggregator {
         record.tail === undefined || record.line.includes(record.tail)
           ? record.line
           : `${record.line}\n  ...\n${record.tail}`;
-      error.examples.push(
-        example.length > MAX_EXAMPLE_CHARS ? `${example.slice(0, MAX_EXAMPLE_CHARS)}...` : example,
-      );
+      const clipped =
+        example.length > MAX_EXAMPLE_CHARS ? `${example.slice(0, MAX_EXAMPLE_CHARS)}...` : example;
+      error.examples.push(detach(redactSecrets(clipped)));
     }
     bounded(error.files, record.file, MAX_FILES_LISTED);
     bounded(
@@ -573,7 +576,9 @@ export class PlexAggregator {
     error.httpStatus ??= detail.httpStatus;
     error.host ??= detach(detail.host);
     error.exceptionType ??= detach(detail.exceptionType);
-    error.exceptionMessage ??= detach(detail.exceptionMessage);
+    error.exceptionMessage ??= detach(
+      detail.exceptionMessage === undefined ? undefined : redactSecrets(detail.exceptionMessage),
+    );
   }
 
   /** The measurement so far (call after the last `endFile`). */
