@@ -12,7 +12,7 @@ import type { LoadedRule } from '../rules/load-rules.js';
 import { matchRule, type RuleHit } from '../rules/match-rule.js';
 import { MissingCaptureError, renderValue, withProseDefaults } from '../rules/template.js';
 import { describeReach, reachOf } from './operations.js';
-import { type FixCandidate, mergeCandidates, renderFix } from './render-fix.js';
+import { CandidateMerger, type FixCandidate, renderFix } from './render-fix.js';
 
 export type ErrorTypeDiagnosis = {
   id: string;
@@ -51,8 +51,8 @@ export interface Explanation {
 /** Every error type that occurred, matched against every rule: root causes, fix candidates, recommendations. */
 export function explainErrorTypes(aggregate: AggregateResult, rules: ReadonlyArray<LoadedRule>): Explanation {
   const errorTypes = aggregate.errorTypes.filter((errorType) => errorType.count > 0);
-  const candidates = new Map<string, FixCandidate>();
-  const recommendations = new Map<string, Recommendation>();
+  const candidates = new CandidateMerger();
+  const recommendations = new Map<string, { recommendation: Recommendation; targets: Set<string> }>();
   const entries: ErrorTypeDiagnosis[] = [];
   const needsResearch: NeedsResearch[] = [];
   const problems: string[] = [];
@@ -98,24 +98,27 @@ export function explainErrorTypes(aggregate: AggregateResult, rules: ReadonlyArr
           if (!entry.sources.includes(source)) entry.sources.push(source);
         }
         for (const fix of fixes) {
-          const existing = candidates.get(fix.id);
-          if (existing) mergeCandidates(existing, fix);
-          else candidates.set(fix.id, fix);
+          candidates.add(fix);
           if (!entry.fixes.includes(fix.id)) entry.fixes.push(fix.id);
         }
         if (recommendation) {
           const key = `${recommendation.title}\n${recommendation.detail ?? ''}`;
           const existing = recommendations.get(key);
           if (existing) {
-            if (!existing.targets?.includes(errorType.id))
-              existing.targets = [...(existing.targets ?? []), errorType.id];
+            if (!existing.targets.has(errorType.id)) {
+              existing.targets.add(errorType.id);
+              existing.recommendation.targets?.push(errorType.id);
+            }
           } else {
             recommendations.set(key, {
-              ...recommendation,
-              targets: [errorType.id],
-              rootCause,
-              rule: hit.rule.id,
-              source: hit.rule.source,
+              recommendation: {
+                ...recommendation,
+                targets: [errorType.id],
+                rootCause,
+                rule: hit.rule.id,
+                source: hit.rule.source,
+              },
+              targets: new Set([errorType.id]),
             });
           }
           if (!entry.recommendations.includes(recommendation.title))
@@ -143,14 +146,25 @@ export function explainErrorTypes(aggregate: AggregateResult, rules: ReadonlyArr
   return {
     errorTypes,
     entries,
-    candidates: [...candidates.values()],
-    recommendations: [...recommendations.values()],
+    candidates: candidates.fixes(),
+    recommendations: [...recommendations.values()].map((entry) => entry.recommendation),
     needsResearch,
     problems,
   };
 }
 
 const percent = (value: number) => `${Math.round(value * 100)}%`;
+
+const errorTypesCache = new WeakMap<AggregateResult, ReadonlyMap<string, ErrorType>>();
+
+function errorTypesById(aggregate: AggregateResult): ReadonlyMap<string, ErrorType> {
+  let byId = errorTypesCache.get(aggregate);
+  if (!byId) {
+    byId = new Map(aggregate.errorTypes.map((errorType) => [errorType.id, errorType]));
+    errorTypesCache.set(aggregate, byId);
+  }
+  return byId;
+}
 
 /** Impact = share of operations the targeted error types affect x confidence; priority from thresholds. */
 export function scoreFix(
@@ -164,7 +178,8 @@ export function scoreFix(
   aggregate: AggregateResult,
   thresholds: Thresholds,
 ): Fix {
-  const targeted = aggregate.errorTypes.filter((errorType) => candidate.targets.includes(errorType.id));
+  const byId = errorTypesById(aggregate);
+  const targeted = candidate.targets.flatMap((id) => byId.get(id) ?? []);
   const reach = reachOf(targeted, aggregate);
   const errors = targeted.reduce((sum, errorType) => sum + errorType.count, 0);
   const impact = Number((reach.share * candidate.confidence).toFixed(4));
@@ -223,9 +238,10 @@ export function assembleDiagnosis({
   const byId = new Map(ranked.fixes.map((fix) => [fix.id, fix]));
   // An error type's fix list follows the ranking and leaves out what was already attempted.
   for (const entry of explanation.entries) entry.fixes = entry.fixes.filter((id) => byId.has(id));
+  const entriesById = new Map(explanation.entries.map((entry) => [entry.id, entry]));
   for (const fix of ranked.fixes) {
     for (const target of fix.targets) {
-      const entry = explanation.entries.find((candidate) => candidate.id === target);
+      const entry = entriesById.get(target);
       if (entry && !entry.fixes.includes(fix.id)) entry.fixes.push(fix.id);
     }
   }

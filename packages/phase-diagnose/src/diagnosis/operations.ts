@@ -15,15 +15,25 @@ export function describeReach(reach: Reach): string {
   return `${reach.affected} of ${reach.total} ${reach.basis} (${percent(reach.share)})`;
 }
 
+const itemsSeenCache = new WeakMap<AggregateResult, ReadonlySet<string>>();
+
+function itemsSeen(aggregate: AggregateResult): ReadonlySet<string> {
+  let seen = itemsSeenCache.get(aggregate);
+  if (!seen) {
+    seen = new Set((aggregate.items ?? []).map((item) => item.item));
+    itemsSeenCache.set(aggregate, seen);
+  }
+  return seen;
+}
+
 /**
  * The share of operations affected by some error types: distinct items over items seen when the
  * aggregate lists items, else errors per search and update operation, else per record.
  */
 export function reachOf(errorTypes: ReadonlyArray<ErrorType>, aggregate: AggregateResult): Reach {
-  const items = aggregate.items ?? [];
+  const seen = itemsSeen(aggregate);
   const affectedItems = new Set(errorTypes.flatMap((errorType) => errorType.items ?? []));
-  if (items.length > 0 && affectedItems.size > 0) {
-    const seen = new Set(items.map((item) => item.item));
+  if (seen.size > 0 && affectedItems.size > 0) {
     const affected = [...affectedItems].filter((item) => seen.has(item)).length || affectedItems.size;
     const total = Math.max(seen.size, affected);
     return { share: affected / total, affected, total, basis: 'items' };

@@ -49,20 +49,49 @@ export function renderFix(fix: RuleFix, hit: RuleHit): FixCandidate {
   };
 }
 
-/** Same fix id from several hits: one fix targeting all their error types. */
-export function mergeCandidates(into: FixCandidate, other: FixCandidate): void {
-  for (const target of other.targets) if (!into.targets.includes(target)) into.targets.push(target);
-  const seen = new Set(into.actions.map((action) => JSON.stringify(action)));
-  for (const action of other.actions) {
-    const key = JSON.stringify(action);
-    if (!seen.has(key)) {
-      seen.add(key);
-      into.actions.push(action);
+/**
+ * Same fix id from several hits: one fix targeting all their error types. Sets keep merging linear
+ * when one fix (a restart, a bundle clean-up) gathers thousands of error types.
+ */
+export class CandidateMerger {
+  private readonly byId = new Map<
+    string,
+    { fix: FixCandidate; targets: Set<string>; actions: Set<string> }
+  >();
+
+  add(candidate: FixCandidate): void {
+    const existing = this.byId.get(candidate.id);
+    if (!existing) {
+      this.byId.set(candidate.id, {
+        fix: { ...candidate, targets: [...candidate.targets], actions: [...candidate.actions] },
+        targets: new Set(candidate.targets),
+        actions: new Set(candidate.actions.map((action) => JSON.stringify(action))),
+      });
+      return;
     }
+    for (const target of candidate.targets) {
+      if (existing.targets.has(target)) continue;
+      existing.targets.add(target);
+      existing.fix.targets.push(target);
+    }
+    for (const action of candidate.actions) {
+      const key = JSON.stringify(action);
+      if (existing.actions.has(key)) continue;
+      existing.actions.add(key);
+      existing.fix.actions.push(action);
+    }
+    existing.fix.confidence = Math.max(existing.fix.confidence, candidate.confidence);
   }
-  // A restart belongs after every change it is meant to pick up.
-  const restarts = into.actions.filter((action) => action.type === 'restart');
-  if (restarts.length > 0)
-    into.actions = [...into.actions.filter((action) => action.type !== 'restart'), restarts[0]!];
-  into.confidence = Math.max(into.confidence, other.confidence);
+
+  /** The merged fixes; a single restart goes after every change it is meant to pick up. */
+  fixes(): FixCandidate[] {
+    return [...this.byId.values()].map(({ fix }) => {
+      const restarts = fix.actions.filter((action) => action.type === 'restart');
+      if (restarts.length === 0) return fix;
+      return {
+        ...fix,
+        actions: [...fix.actions.filter((action) => action.type !== 'restart'), restarts[0]!],
+      };
+    });
+  }
 }

@@ -19,12 +19,23 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
 }
 
+const compiled = new Map<string, RegExp>();
+
+function regexOf(source: string): RegExp {
+  let regex = compiled.get(source);
+  if (!regex) {
+    regex = new RegExp(source);
+    compiled.set(source, regex);
+  }
+  return regex;
+}
+
 /** Tests a regex on each candidate text in turn; returns the named groups of the first match. */
 function firstMatch(
   source: string,
   candidates: Array<string | undefined>,
 ): Record<string, string> | undefined {
-  const regex = new RegExp(source);
+  const regex = regexOf(source);
   for (const candidate of candidates) {
     if (candidate === undefined) continue;
     const match = regex.exec(candidate);
@@ -77,7 +88,7 @@ export function matchRule(rule: LoadedRule, errorType: ErrorType): RuleHit[] {
   const allPaths = stringList((errorType as { paths?: unknown }).paths);
   let paths = allPaths;
   if (match.path !== undefined) {
-    const regex = new RegExp(match.path);
+    const regex = regexOf(match.path);
     paths = allPaths.filter((path) => regex.test(path));
     if (paths.length === 0) return [];
     accept(firstMatch(match.path, paths));
