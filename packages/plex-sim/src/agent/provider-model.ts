@@ -15,9 +15,9 @@ export const MODEL = {
   /** Share of tricky titles that title normalisation brings above the threshold. */
   normalizeFixShare: { alternativeTitle: 0.4, other: 0.9 },
   /** Share of items whose details the moved `v2` API answers with 404. */
-  movedApiNotFoundShare: 0.2,
+  movedApiNotFoundShare: 0.35,
   /** Chance that one request is rate limited with no interval between requests. */
-  rateLimitChance: 0.08,
+  rateLimitChance: 0.12,
   /** With retries the agent backs off, so it hits the limit less often in the first place. */
   rateLimitFactorWithRetries: 0.25,
   /** Share of items whose details request times out (not fixable by any preference). */

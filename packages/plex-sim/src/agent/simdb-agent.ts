@@ -140,9 +140,10 @@ export class SimDbAgent {
     const match = chooseMatch(candidates, this.prefs.matchThreshold);
     if (!match) {
       const best = Math.max(...candidates.map((candidate) => candidate.score));
+      // Logged with Log.Error, as agents report a failed match: it is a failure of this refresh.
       this.agentLog(
         thread,
-        'WARNING',
+        'ERROR',
         `SimDB - No acceptable match for ${pythonRepr(movie.title)} (${movie.year}): best score ${best} is below the match threshold ${this.prefs.matchThreshold}`,
       );
       return outcome(false, 'title-mismatch');
