@@ -20,7 +20,7 @@ export async function askApproval(
   if (!terminal.input.isTTY) {
     throw new RatchetError(
       'ACTION_REFUSED',
-      `fix '${fixId}' needs approval (approve: true), but there is no terminal to ask on`,
+      `fix '${fixId}' needs approval (approve: true), but there is no terminal to ask on; pass --yes to approve fixes in advance`,
       {
         hint: 'Pass --yes to approve fixes without asking, or run Ratchet in a terminal.',
         details: { fixId },

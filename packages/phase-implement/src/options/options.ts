@@ -6,7 +6,10 @@ export const RestartOptionsSchema = z.strictObject({
   command: z.array(z.string().min(1)).min(1, 'must hold at least the program name'),
   healthUrl: z.url().optional(),
   healthCommand: z.array(z.string().min(1)).min(1).optional(),
+  /** How long to wait for the server to become healthy after the command. */
   timeoutMs: z.number().int().positive().default(60_000),
+  /** How long the restart command itself may run. */
+  commandTimeoutMs: z.number().int().positive().default(120_000),
   intervalMs: z.number().int().positive().default(1_000),
 });
 

@@ -118,7 +118,7 @@ export class FileImplementPhase implements ImplementPhase {
       return applied;
     }
 
-    if (this.options.approve && this.settings.yes !== true) {
+    if ((this.options.approve || this.settings.approve === true) && this.settings.yes !== true) {
       const approved = await askApproval(fix.id, this.approvalSummary(fix, plan), this.terminal);
       if (!approved) {
         throw new RatchetError('ACTION_REFUSED', `fix '${fix.id}' was not approved; nothing was changed`, {

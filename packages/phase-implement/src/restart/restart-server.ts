@@ -8,6 +8,7 @@ export interface RestartSettings {
   healthUrl?: string;
   healthCommand?: string[];
   timeoutMs: number;
+  commandTimeoutMs: number;
   intervalMs: number;
 }
 
@@ -48,8 +49,8 @@ async function probeOnce(
 }
 
 /**
- * Runs the configured restart command (at most `timeoutMs`), then polls the health check (an URL
- * answering 2xx, or a command exiting 0) for at most `timeoutMs` more. Throws with the last answer.
+ * Runs the configured restart command (at most `commandTimeoutMs`), then polls the health check (an
+ * URL answering 2xx, or a command exiting 0) for at most `timeoutMs`. Throws with the last answer.
  */
 export async function restartServer(
   settings: RestartSettings,
@@ -57,11 +58,10 @@ export async function restartServer(
 ): Promise<RestartReport> {
   const started = Date.now();
   try {
-    await runArgv(settings.command, { timeoutMs: settings.timeoutMs, signal: options.signal });
+    await runArgv(settings.command, { timeoutMs: settings.commandTimeoutMs, signal: options.signal });
   } catch (error) {
     throw new Error(`restart command failed: ${redact((error as Error).message, options.token)}`);
   }
-  // The wait for health gets its own budget: a slow restart command must not eat it.
   const deadline = Date.now() + settings.timeoutMs;
   let checks = 0;
   let last = 'not checked';

@@ -136,7 +136,7 @@ describe('restart', () => {
     const { phase, ctx } = await setup([Number.POSITIVE_INFINITY, 0], { timeoutMs: 1_500, intervalMs: 50 });
     const before = await snapshot(folder.system);
     const error = await phase.run({ fix: prefsFix() }, ctx).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ACTION_FAILED' });
+    expect(error, String(error)).toMatchObject({ code: 'ACTION_FAILED' });
     expect((error as Error).message).toContain('actions[1] (restart)');
     expect((error as Error).message).toContain(
       `did not become healthy within 1500 ms (${server.url}/identity, last answer: HTTP 503)`,
