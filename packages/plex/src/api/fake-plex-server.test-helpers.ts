@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 
 export interface FakeItem {
   ratingKey: string;
@@ -47,6 +48,11 @@ export class FakePlexServer {
   readonly #running = new Map<string, { uuid: string; key: string; until: number }>();
   #inFlightRefreshRequests = 0;
   #server: Server | undefined;
+  #sockets: WebSocketServer | undefined;
+  /** Serve `/:/websockets/notifications` (token checked in the handshake headers). */
+  websocket = false;
+  /** Tokens that websocket handshakes arrived with, and their URLs, for assertions. */
+  readonly websocketHandshakes: { token: string | undefined; url: string }[] = [];
   url = '';
 
   constructor(token = 'fake-token-3f9a7c1e') {
@@ -79,13 +85,38 @@ export class FakePlexServer {
         response.end(String(error));
       });
     });
+    this.#sockets = new WebSocketServer({ noServer: true });
+    this.#server.on('upgrade', (request, socket, head) => {
+      const token = request.headers['x-plex-token'];
+      this.websocketHandshakes.push({
+        token: typeof token === 'string' ? token : undefined,
+        url: request.url ?? '',
+      });
+      const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+      if (!this.websocket || path !== '/:/websockets/notifications' || token !== this.token) {
+        socket.end(
+          `HTTP/1.1 ${this.websocket && path === '/:/websockets/notifications' ? '401 Unauthorized' : '404 Not Found'}\r\n\r\n`,
+        );
+        return;
+      }
+      this.#sockets?.handleUpgrade(request, socket, head, (ws) =>
+        this.#sockets?.emit('connection', ws, request),
+      );
+    });
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
     const { port } = this.#server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
     return this;
   }
 
+  #broadcast(frame: unknown): void {
+    const text = JSON.stringify(frame);
+    for (const client of this.#sockets?.clients ?? []) client.send(text);
+  }
+
   async stop(): Promise<void> {
+    for (const client of this.#sockets?.clients ?? []) client.terminate();
+    this.#sockets?.close();
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
@@ -181,6 +212,18 @@ export class FakePlexServer {
           if (this.bumpUpdatedAt)
             item.updatedAt = Math.max(item.updatedAt + 1, Math.floor(Date.now() / 1000));
           this.#running.delete(item.ratingKey);
+          const activity = {
+            uuid,
+            type: 'library.refresh.items',
+            Context: { key: `/library/metadata/${item.ratingKey}` },
+          };
+          this.#broadcast({
+            NotificationContainer: {
+              type: 'activity',
+              size: 1,
+              ActivityNotification: [{ event: 'ended', uuid, Activity: activity }],
+            },
+          });
         });
       }, this.refreshMs);
       if (this.sendActivityHeader) response.setHeader('X-Plex-Activity', uuid);

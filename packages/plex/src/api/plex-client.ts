@@ -1,4 +1,5 @@
 import { type Logger, RatchetError, silentLogger } from '@ratchet/core';
+import WebSocket from 'ws';
 import type { z } from 'zod';
 import { stableClientIdentifier } from './client-identifier.js';
 import { sleep } from './concurrency.js';
@@ -168,6 +169,23 @@ export class PlexClient {
   async activities(): Promise<PlexActivity[]> {
     const body = await this.request('/activities');
     return parseList(container(body).Activity, PlexActivitySchema, 'GET /activities');
+  }
+
+  /**
+   * Opens the notifications websocket (`/:/websockets/notifications`), the token in the handshake's
+   * headers rather than in the URL, so it never shows up in a proxy's access log.
+   */
+  openNotifications(filters = 'activity,timeline'): WebSocket {
+    const url = new URL(`${this.baseUrl}/:/websockets/notifications`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('filters', filters);
+    const headers: Record<string, string> = {
+      'X-Plex-Client-Identifier': this.clientIdentifier,
+      'X-Plex-Product': PRODUCT,
+      'X-Plex-Version': VERSION,
+    };
+    if (this.#token) headers['X-Plex-Token'] = this.#token;
+    return new WebSocket(url, { headers, handshakeTimeout: this.#timeoutMs });
   }
 
   async request(path: string, options: RequestOptions = {}): Promise<unknown> {

@@ -108,3 +108,31 @@ describe('refreshAndWait', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('refreshAndWait with the notifications websocket', () => {
+  it('finishes items as soon as the server says their refresh ended, long before the next poll', async () => {
+    server.websocket = true;
+    server.refreshMs = 100;
+    const started = Date.now();
+    const report = await refreshAndWait(client, ['1013', '1014', '1015'], {
+      pollIntervalMs: 3000,
+      settleMs: 60_000,
+    });
+    expect(report.completed).toBe(3);
+    expect(report.items.every((item) => item.how === 'notification')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2900);
+    expect(server.websocketHandshakes).toHaveLength(1);
+    expect(server.websocketHandshakes[0]?.token).toBe(server.token);
+    expect(server.websocketHandshakes[0]?.url).not.toContain(server.token);
+  });
+
+  it('falls back to polling when the websocket refuses the token', async () => {
+    server.websocket = true;
+    server.refreshMs = 50;
+    const wrong = new PlexClient({ url: server.url, token: 'not-the-token', retryBaseMs: 5 });
+    const report = await refreshAndWait(wrong, ['1016'], { pollIntervalMs: 50 });
+    expect(report.failed).toEqual(['1016']);
+    const report2 = await refreshAndWait(client, ['1016'], { pollIntervalMs: 50, notifications: false });
+    expect(report2.completed).toBe(1);
+  });
+});

@@ -1,5 +1,6 @@
 import { describeError, type Logger, RatchetError, silentLogger } from '@ratchet/core';
 import { mapWithConcurrency, sleep } from './concurrency.js';
+import { listenForRefreshes } from './notifications.js';
 import type { PlexClient } from './plex-client.js';
 import type { PlexActivity } from './types.js';
 
@@ -17,12 +18,14 @@ export interface RefreshOptions {
    */
   settleMs?: number;
   force?: boolean;
+  /** Also listen on the notifications websocket (finishes items sooner); default true. */
+  notifications?: boolean;
   signal?: AbortSignal;
   log?: Logger;
   onProgress?: (done: number, total: number) => void;
 }
 
-export type CompletionSignal = 'activity-ended' | 'updated-at' | 'settled';
+export type CompletionSignal = 'activity-ended' | 'updated-at' | 'settled' | 'notification';
 
 export interface ItemRefreshOutcome {
   ratingKey: string;
@@ -85,6 +88,7 @@ export async function refreshAndWait(
   const updatedBefore = await readUpdatedAt(client, keys, log);
   const pending = new Map<string, Pending>();
   let done = 0;
+  let wakeUp: (() => void) | undefined;
   const finish = (ratingKey: string, how: CompletionSignal) => {
     const entry = pending.get(ratingKey);
     const outcome = outcomes.get(ratingKey);
@@ -93,77 +97,103 @@ export async function refreshAndWait(
     Object.assign(outcome, { completed: true, how, durationMs: Date.now() - entry.requestedAt });
     done += 1;
     options.onProgress?.(done, keys.length);
+    if (pending.size === 0) wakeUp?.();
   };
 
-  await mapWithConcurrency(keys, options.concurrency ?? 4, async (ratingKey) => {
-    const outcome = outcomes.get(ratingKey) as ItemRefreshOutcome;
-    try {
-      const { activity } = await client.refresh(ratingKey, { force: options.force ?? false });
-      outcome.requested = true;
-      pending.set(ratingKey, {
-        requestedAt: Date.now(),
-        activity,
-        updatedAtBefore: updatedBefore.get(ratingKey),
-        activitySeen: false,
-      });
-    } catch (error) {
-      outcome.error = describeError(error);
-      log.warn(`refresh of item ${ratingKey} failed: ${outcome.error}`);
-    }
-  });
+  // Only items whose PUT has returned are pending, so an earlier refresh of the same item (someone
+  // else's) that ends meanwhile is not taken for ours.
+  const listener =
+    options.notifications === false
+      ? undefined
+      : listenForRefreshes(client, ({ ratingKey }) => finish(ratingKey, 'notification'), log);
+  try {
+    await listener?.ready;
+    return await track();
+  } finally {
+    listener?.close();
+  }
 
-  while (pending.size > 0 && Date.now() < deadline) {
-    try {
-      await sleep(Math.min(pollIntervalMs, Math.max(0, deadline - Date.now())), options.signal);
-    } catch {
-      throw new RatchetError('INTERRUPTED', `waiting for ${pending.size} refreshes was interrupted`);
-    }
-    let activities: PlexActivity[];
-    try {
-      activities = await client.activities();
-    } catch (error) {
-      log.warn(`could not read /activities: ${describeError(error)}`);
-      continue;
-    }
-    const refreshing = activities.filter((activity) => activity.type === 'library.refresh.items');
-    const active = new Set(
-      refreshing.map(activityRatingKey).filter((key): key is string => key !== undefined),
-    );
-    const activeUuids = new Set(activities.map((activity) => activity.uuid).filter(Boolean));
-    // A refresh that has just started may not say yet which item it is for.
-    const unnamedInFlight = refreshing.some((activity) => activityRatingKey(activity) === undefined);
+  async function track(): Promise<RefreshReport> {
+    await mapWithConcurrency(keys, options.concurrency ?? 4, async (ratingKey) => {
+      const outcome = outcomes.get(ratingKey) as ItemRefreshOutcome;
+      try {
+        const { activity } = await client.refresh(ratingKey, { force: options.force ?? false });
+        outcome.requested = true;
+        pending.set(ratingKey, {
+          requestedAt: Date.now(),
+          activity,
+          updatedAtBefore: updatedBefore.get(ratingKey),
+          activitySeen: false,
+        });
+      } catch (error) {
+        outcome.error = describeError(error);
+        log.warn(`refresh of item ${ratingKey} failed: ${outcome.error}`);
+      }
+    });
 
-    const updatedNow = await readUpdatedAt(client, [...pending.keys()], log);
-    const now = Date.now();
-    for (const [ratingKey, entry] of [...pending]) {
-      if (active.has(ratingKey) || (entry.activity !== undefined && activeUuids.has(entry.activity))) {
-        entry.activitySeen = true;
+    while (pending.size > 0 && Date.now() < deadline) {
+      // A notification may finish the last item before the next poll: it wakes this wait.
+      const nap = new AbortController();
+      wakeUp = () => nap.abort();
+      const signal = options.signal ? AbortSignal.any([options.signal, nap.signal]) : nap.signal;
+      try {
+        await sleep(Math.min(pollIntervalMs, Math.max(0, deadline - Date.now())), signal);
+      } catch {
+        if (options.signal?.aborted) {
+          throw new RatchetError('INTERRUPTED', `waiting for ${pending.size} refreshes was interrupted`);
+        }
+      } finally {
+        wakeUp = undefined;
+      }
+      if (pending.size === 0) break;
+      let activities: PlexActivity[];
+      try {
+        activities = await client.activities();
+      } catch (error) {
+        log.warn(`could not read /activities: ${describeError(error)}`);
         continue;
       }
-      // The server named the activity of our refresh and it is gone: done, however quick it was.
-      if (entry.activity !== undefined) entry.activitySeen = true;
-      const before = entry.updatedAtBefore;
-      const after = updatedNow.get(ratingKey);
-      if (entry.activitySeen) finish(ratingKey, 'activity-ended');
-      else if (before !== undefined && after !== undefined && after > before) finish(ratingKey, 'updated-at');
-      else if (!unnamedInFlight && now - entry.requestedAt >= settleMs) finish(ratingKey, 'settled');
-    }
-  }
+      const refreshing = activities.filter((activity) => activity.type === 'library.refresh.items');
+      const active = new Set(
+        refreshing.map(activityRatingKey).filter((key): key is string => key !== undefined),
+      );
+      const activeUuids = new Set(activities.map((activity) => activity.uuid).filter(Boolean));
+      // A refresh that has just started may not say yet which item it is for.
+      const unnamedInFlight = refreshing.some((activity) => activityRatingKey(activity) === undefined);
 
-  const timedOut = [...pending.keys()];
-  for (const ratingKey of timedOut) {
-    const outcome = outcomes.get(ratingKey) as ItemRefreshOutcome;
-    outcome.error = `still refreshing after ${timeoutMs} ms`;
+      const updatedNow = await readUpdatedAt(client, [...pending.keys()], log);
+      const now = Date.now();
+      for (const [ratingKey, entry] of [...pending]) {
+        if (active.has(ratingKey) || (entry.activity !== undefined && activeUuids.has(entry.activity))) {
+          entry.activitySeen = true;
+          continue;
+        }
+        // The server named the activity of our refresh and it is gone: done, however quick it was.
+        if (entry.activity !== undefined) entry.activitySeen = true;
+        const before = entry.updatedAtBefore;
+        const after = updatedNow.get(ratingKey);
+        if (entry.activitySeen) finish(ratingKey, 'activity-ended');
+        else if (before !== undefined && after !== undefined && after > before)
+          finish(ratingKey, 'updated-at');
+        else if (!unnamedInFlight && now - entry.requestedAt >= settleMs) finish(ratingKey, 'settled');
+      }
+    }
+
+    const timedOut = [...pending.keys()];
+    for (const ratingKey of timedOut) {
+      const outcome = outcomes.get(ratingKey) as ItemRefreshOutcome;
+      outcome.error = `still refreshing after ${timeoutMs} ms`;
+    }
+    const items = keys.map((key) => outcomes.get(key) as ItemRefreshOutcome);
+    return {
+      items,
+      requested: items.filter((item) => item.requested).length,
+      completed: done,
+      timedOut,
+      failed: items.filter((item) => !item.requested).map((item) => item.ratingKey),
+      durationMs: Date.now() - started,
+    };
   }
-  const items = keys.map((key) => outcomes.get(key) as ItemRefreshOutcome);
-  return {
-    items,
-    requested: items.filter((item) => item.requested).length,
-    completed: done,
-    timedOut,
-    failed: items.filter((item) => !item.requested).map((item) => item.ratingKey),
-    durationMs: Date.now() - started,
-  };
 }
 
 async function readUpdatedAt(
