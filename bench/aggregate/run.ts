@@ -10,6 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import {
   LOGHUB_LINE_FORMATS,
   loadLoghubSystem,
@@ -77,7 +78,7 @@ let lines = 0;
 let minerSeconds = 0;
 const systems: Array<[string, string[]]> = [];
 for (const name of Object.keys(LOGHUB_LINE_FORMATS)) {
-  const data = await loadLoghubSystem('/work/shared/loghub', name);
+  const data = await loadLoghubSystem(join(process.cwd(), '..', 'shared', 'loghub'), name);
   const format = new RegExp(LOGHUB_LINE_FORMATS[name] ?? '');
   systems.push([name, data.lines.map((line) => format.exec(line)?.groups?.message ?? line)]);
 }

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 
 const created: string[] = [];
@@ -31,3 +32,9 @@ export function plexLine(
 ): string {
   return `${timestamp} (${thread}) :  ${level} (${source}) - ${message}`;
 }
+
+/** The workspace's shared/ folder, beside the repository (as in CI). */
+export const SHARED_DIR =
+  process.env.RATCHET_SHARED_DIR ?? fileURLToPath(new URL('../../../../shared/', import.meta.url));
+export const PLEX_SAMPLES_DIR = join(SHARED_DIR, 'plex', 'samples');
+export const LOGHUB_DIR = join(SHARED_DIR, 'loghub');

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PLEX_SAMPLES_DIR } from '../testdir.test-helpers.js';
 import { aggregatePlexLogs } from './aggregate-logs.js';
 
-const SAMPLES = '/work/shared/plex/samples';
+const SAMPLES = PLEX_SAMPLES_DIR;
 
 interface Expected {
   records: number;

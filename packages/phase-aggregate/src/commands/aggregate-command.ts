@@ -54,6 +54,17 @@ export async function runAggregateCommand(opts: AggregateCommandOptions, io: Com
     );
     const window = resolveWindow({ since: opts.since, until: opts.until });
     const result = await measure({ options, window });
+    if ((result.files ?? []).length === 0) {
+      const looked = Array.isArray(options.logs) ? options.logs.join(', ') : String(options.logs ?? '');
+      throw new RatchetError(
+        'INPUT_INVALID',
+        `no log files found in ${looked || 'the default Plex log folder'}`,
+        {
+          hint: 'give a PMS Plugin Logs folder or log files, or set PLEX_MEDIA_SERVER_LOG_DIR',
+          details: { problems: result.problems },
+        },
+      );
+    }
     const { files, metrics, rates, errorTypes } = result;
     const text =
       opts.format === 'json'

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { plexLine, testdir } from '../testdir.test-helpers.js';
+import { LOGHUB_DIR, PLEX_SAMPLES_DIR, plexLine, testdir } from '../testdir.test-helpers.js';
 import { runAggregateCommand } from './aggregate-command.js';
 import { runTemplatesCommand } from './templates-command.js';
 
@@ -20,7 +20,7 @@ describe('ratchet aggregate', () => {
   it('prints exactly one JSON document with window, files, metrics, rates and errorTypes', async () => {
     const { io, out } = captureIo();
     const code = await runAggregateCommand(
-      { paths: ['/work/shared/plex/samples/05_hama_309_anidb_http_403.log'], format: 'json' },
+      { paths: [join(PLEX_SAMPLES_DIR, '05_hama_309_anidb_http_403.log')], format: 'json' },
       io,
     );
     expect(code).toBe(0);
@@ -36,10 +36,7 @@ describe('ratchet aggregate', () => {
     const dir = await testdir();
     const { io, out } = captureIo();
     const output = join(dir, 'report.md');
-    const code = await runAggregateCommand(
-      { paths: ['/work/shared/plex/samples'], format: 'md', output },
-      io,
-    );
+    const code = await runAggregateCommand({ paths: [PLEX_SAMPLES_DIR], format: 'md', output }, io);
     expect(code).toBe(0);
     expect(out()).toBe('');
     const text = await readFile(output, 'utf8');
@@ -58,14 +55,18 @@ describe('ratchet aggregate', () => {
       ],
     ] as const) {
       const { io, out, err } = captureIo();
-      const code = await runAggregateCommand(
-        { paths: ['/work/shared/plex/samples'], ...options } as never,
-        io,
-      );
+      const code = await runAggregateCommand({ paths: [PLEX_SAMPLES_DIR], ...options } as never, io);
       expect(code).toBe(2);
       expect(err()).toMatch(pattern);
       expect(out()).toBe('');
     }
+  });
+
+  it('exits 2 naming the paths when no log file can be read', async () => {
+    const dir = await testdir();
+    const { io, err } = captureIo();
+    expect(await runAggregateCommand({ paths: [join(dir, 'missing')], format: 'json' }, io)).toBe(2);
+    expect(err()).toContain(`no log files found in ${join(dir, 'missing')}`);
   });
 
   it('reads only records from --since on', async () => {
@@ -120,7 +121,7 @@ describe('ratchet templates', () => {
     const { io, err } = captureIo();
     expect(
       await runTemplatesCommand(
-        { paths: ['/work/shared/loghub/Apache/Apache_2k.log'], lineFormat: '^(.*)$' },
+        { paths: [join(LOGHUB_DIR, 'Apache', 'Apache_2k.log')], lineFormat: '^(.*)$' },
         io,
       ),
     ).toBe(2);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LOGHUB_DIR } from '../testdir.test-helpers.js';
 import { groupingAccuracy } from './grouping-accuracy.js';
 import { LOGHUB_LINE_FORMATS, loadLoghubSystem } from './loghub.js';
 import { TemplateMiner, tokenize } from './template-miner.js';
@@ -17,7 +18,7 @@ const FLOORS: Record<string, { drain: number; ours: number }> = {
 describe('the template miner on Loghub-2k', () => {
   for (const [system, floor] of Object.entries(FLOORS)) {
     it(`groups ${system} at least as well as per-system tuned Drain`, async () => {
-      const data = await loadLoghubSystem('/work/shared/loghub', system);
+      const data = await loadLoghubSystem(LOGHUB_DIR, system);
       expect(data.lines.length).toBe(2000);
       expect(data.eventIds.length).toBe(2000);
       const format = new RegExp(LOGHUB_LINE_FORMATS[system] ?? '');

@@ -32,42 +32,61 @@ interface TreeNode {
   clusters: TemplateCluster[];
 }
 
-const SPLIT = /[\s]+/;
-
-/** Any token that holds a digit is a variable: ids, counts, addresses, times, sizes. */
-function hasDigit(token: string): boolean {
-  for (let i = 0; i < token.length; i += 1) {
-    const code = token.charCodeAt(i);
-    if (code >= 48 && code <= 57) return true;
-  }
-  return false;
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13 || code === 11 || code === 12;
 }
 
-const KEY_PREFIX = /^[A-Za-z_][\w.-]*[=:]/;
-/** What a variable token starts with before its first digit (`blk_` of `blk_-42`). */
-const SHAPE = /^[^0-9-]*/;
+function isKeyChar(code: number): boolean {
+  return (
+    (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 46 || code === 45
+  );
+}
 
 /**
  * Splits on white space and masks variables: a token that holds a digit becomes `<*>`, keeping a
- * `key=` or `key:` prefix so that `uid=0` and `rhost=10.0.0.1` stay told apart by their keys.
+ * `key=` or `key:` prefix so that `uid=0` and `rhost=10.0.0.1` stay told apart by their keys. A run
+ * of variables of one shape (what comes before the first digit: `blk_` of `blk_-42`) is one
+ * variable: `blk_1 blk_2 ...` lists vary in length, not in kind. One pass, no regex: this is the
+ * miner's hot path.
  */
 export function tokenize(message: string, maxTokens = 120): string[] {
   const tokens: string[] = [];
   let previousShape: string | undefined;
-  for (const word of message.split(SPLIT)) {
-    if (word.length === 0) continue;
-    if (!hasDigit(word)) {
-      tokens.push(word);
-      previousShape = undefined;
-    } else {
-      const key = KEY_PREFIX.exec(word);
-      const shape = SHAPE.exec(word)?.[0] ?? '';
-      if (key && !hasDigit(key[0])) tokens.push(`${key[0]}${WILDCARD}`);
-      // A run of variables of one shape is one variable: `blk_1 blk_2 ...` lists vary in length, not in kind.
-      else if (shape !== previousShape || tokens[tokens.length - 1] !== WILDCARD) tokens.push(WILDCARD);
-      previousShape = shape;
+  const length = message.length;
+  let at = 0;
+  while (at < length && tokens.length < maxTokens) {
+    while (at < length && isSpace(message.charCodeAt(at))) at += 1;
+    if (at >= length) break;
+    const start = at;
+    let firstDigit = -1;
+    let firstShapeEnd = -1;
+    let keyEnd = -1;
+    let keyValid =
+      isKeyChar(message.charCodeAt(start)) &&
+      message.charCodeAt(start) !== 46 &&
+      message.charCodeAt(start) !== 45;
+    while (at < length) {
+      const code = message.charCodeAt(at);
+      if (isSpace(code)) break;
+      if (code >= 48 && code <= 57) {
+        if (firstDigit === -1) firstDigit = at;
+        if (firstShapeEnd === -1) firstShapeEnd = at;
+      } else if (code === 45 && firstShapeEnd === -1) firstShapeEnd = at;
+      if (keyEnd === -1 && firstDigit === -1 && keyValid) {
+        if ((code === 61 || code === 58) && at > start) keyEnd = at + 1;
+        else if (!isKeyChar(code)) keyValid = false;
+      }
+      at += 1;
     }
-    if (tokens.length >= maxTokens) break;
+    if (firstDigit === -1) {
+      tokens.push(message.slice(start, at));
+      previousShape = undefined;
+      continue;
+    }
+    const shape = message.slice(start, firstShapeEnd === -1 ? at : firstShapeEnd);
+    if (keyEnd !== -1) tokens.push(`${message.slice(start, keyEnd)}${WILDCARD}`);
+    else if (shape !== previousShape || tokens[tokens.length - 1] !== WILDCARD) tokens.push(WILDCARD);
+    previousShape = shape;
   }
   return tokens;
 }
