@@ -193,6 +193,8 @@ export class FileImplementPhase implements ImplementPhase {
       actions,
       targets,
       restarts: actions.some((action) => action.type === 'restart'),
+      ...(typeof ctx.state?.runId === 'string' ? { runId: ctx.state.runId } : {}),
+      iteration: ctx.iteration,
     };
     await createProgress(folder);
     await writeManifest(folder, manifest);
@@ -433,7 +435,8 @@ export class FileImplementPhase implements ImplementPhase {
         path: target.path,
         kind: target.kind,
         hashBefore: target.sha256,
-        hashAfter: after?.isFile() ? await sha256File(target.path) : null,
+        // A report must never turn a result into a failure: an unreadable target gets no hash.
+        hashAfter: after?.isFile() ? await sha256File(target.path, after.size).catch(() => null) : null,
         mode: target.mode,
       });
     }
@@ -608,6 +611,12 @@ export class FileImplementPhase implements ImplementPhase {
       }
       if (manifest.status !== 'applying' && manifest.status !== 'applied') {
         ctx.log.info(`implement: '${fix.id}' is already ${manifest.status}; nothing to recover`);
+        return;
+      }
+      const sameAttempt = manifest.runId === ctx.state?.runId && manifest.iteration === ctx.iteration;
+      if (manifest.status === 'applied' && !sameAttempt) {
+        // A finished apply from another run or iteration (a kept fix) is not this attempt's to undo.
+        ctx.log.info(`implement: '${fix.id}' was applied by an earlier attempt; recover leaves it as it is`);
         return;
       }
       try {

@@ -138,6 +138,28 @@ describe('a crash in the middle of applying a fix', () => {
     expect(await snapshot(folder.system)).toEqual(before);
   });
 
+  it('undoes a finished apply of the same attempt (killed before the engine saved) but not a kept fix of an earlier iteration', async () => {
+    folder = await testFolder({ 'a.txt': 'alpha', 'b.txt': 'beta' });
+    const phase = createImplementPhase({ roots: ['system'] }, factoryContext(folder.root));
+    const inIteration = (iteration: number) => ({
+      ...phaseContext(folder),
+      iteration,
+      state: { runId: 'run-1' } as never,
+    });
+
+    const kept = fix('kept-earlier', [{ type: 'edit', file: 'a.txt', search: 'alpha', replace: 'A' }]);
+    await phase.run({ fix: kept }, inIteration(1));
+    await phase.recover?.(kept, inIteration(2));
+    expect(await readFile(join(folder.system, 'a.txt'), 'utf8')).toBe('A');
+
+    const interrupted = fix('interrupted-after-apply', [
+      { type: 'edit', file: 'b.txt', search: 'beta', replace: 'B' },
+    ]);
+    await phase.run({ fix: interrupted }, inIteration(2));
+    await phase.recover?.(interrupted, inIteration(2));
+    expect(await readFile(join(folder.system, 'b.txt'), 'utf8')).toBe('beta');
+  });
+
   it('does nothing on recover when the fix never started or already finished restoring', async () => {
     folder = await testFolder({ 'a.txt': 'alpha' });
     const phase = createImplementPhase({ roots: ['system'] }, factoryContext(folder.root));

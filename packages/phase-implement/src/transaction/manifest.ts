@@ -37,6 +37,9 @@ export const ManifestSchema = z.object({
   targets: z.array(ManifestTargetSchema),
   restarts: z.boolean(),
   error: z.string().optional(),
+  /** The run and iteration that applied the fix: recover() only undoes an apply of its own attempt. */
+  runId: z.string().optional(),
+  iteration: z.number().int().optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
