@@ -20,6 +20,7 @@ export const PlexRefreshSchema = z
     sections: z.array(z.string().min(1)).optional().describe('Library section keys or titles to sample from'),
     pollIntervalMs: positive.default(1000),
     settleMs: z.number().int().nonnegative().default(2000),
+    notifications: z.boolean().default(true).describe('Also listen on the notifications websocket'),
     requestTimeoutMs: positive.default(15_000),
     retries: z.number().int().nonnegative().default(4),
     /** Wait this long after the last refresh so the agent's last log lines are written. */

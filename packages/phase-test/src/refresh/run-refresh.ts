@@ -69,6 +69,7 @@ async function refreshPlex(
         timeoutMs: options.timeoutMs,
         pollIntervalMs: options.pollIntervalMs,
         settleMs: options.settleMs,
+        notifications: options.notifications,
         signal: ctx.signal,
         log: ctx.log,
         onProgress: (done, total) => ctx.progress('refreshing items', done, total),
