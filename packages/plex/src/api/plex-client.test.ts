@@ -164,6 +164,32 @@ describe('PlexClient', () => {
   });
 });
 
+describe('PlexClient logging', () => {
+  it('never writes the token into a log line, whatever goes wrong', async () => {
+    const lines: string[] = [];
+    const capture = (message: string, data?: Record<string, unknown>) => {
+      lines.push(`${message} ${JSON.stringify(data ?? {})}`);
+    };
+    const log = { debug: capture, info: capture, warn: capture, error: capture };
+    server.fault('/library/sections', { kind: 'status', status: 429, retryAfter: '0' }, 2);
+    server.fault('/library/sections', { kind: 'drop' });
+    server.fault('/library/sections', { kind: 'status', status: 500 });
+    await client({ log }).sections();
+    await failure(client({ log, token: 'another-secret-456' }).sections());
+    const fromUrl = new PlexClient({
+      url: `${server.url}?X-Plex-Token=${server.token}`,
+      log,
+      retryBaseMs: 5,
+    });
+    await fromUrl.metadata(['1000']);
+    expect(lines.length).toBeGreaterThan(4);
+    for (const line of lines) {
+      expect(line).not.toContain(server.token);
+      expect(line).not.toContain('another-secret-456');
+    }
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads seconds and HTTP dates', () => {
     expect(parseRetryAfter('3')).toBe(3000);
