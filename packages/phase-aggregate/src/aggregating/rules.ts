@@ -8,6 +8,7 @@ const LogRuleSchema = z.object({
   name: z.string().min(1),
   category: z.string().min(1),
   message: z.string().optional(),
+  contains: z.array(z.string().min(1)).optional(),
   exception: z.string().optional(),
   levels: z.array(z.string()).optional(),
   titleMatchFailure: z.boolean().optional(),
@@ -108,7 +109,12 @@ export class RuleSet {
   constructor(rules: readonly CompiledRule[]) {
     this.rules = rules;
     const patterns = rules
-      .filter((compiled) => compiled.message !== undefined && compiled.prefixes === undefined)
+      .filter(
+        (compiled) =>
+          compiled.message !== undefined &&
+          compiled.prefixes === undefined &&
+          compiled.rule.contains === undefined,
+      )
       .map((compiled) => `(?:${(compiled.rule.message ?? '').replace(/\(\?<[A-Za-z_]\w*>/g, '(?:')})`);
     this.unanchored = patterns.length > 0 ? new RegExp(patterns.join('|')) : undefined;
   }
@@ -148,6 +154,15 @@ export class RuleSet {
           let any = false;
           for (const prefix of prefixes) {
             if (message.startsWith(prefix)) {
+              any = true;
+              break;
+            }
+          }
+          if (!any) continue;
+        } else if (compiled.rule.contains !== undefined) {
+          let any = false;
+          for (const text of compiled.rule.contains) {
+            if (message.includes(text)) {
               any = true;
               break;
             }
