@@ -418,3 +418,29 @@ describe('determinism and secrets', () => {
     for (const file of files) expect(readFileSync(file, 'utf8').includes(sim.token), file).toBe(false);
   });
 });
+
+describe('bad options', () => {
+  it('are refused with a RatchetError that names the option, before anything is written', async () => {
+    const dataDir = join(folder, 'never-made');
+    for (const [options, message] of [
+      [{ port: 70_000 }, /port: expected an integer from 0 to 65535, got 70000/],
+      [{ timeScale: -1 }, /timeScale: expected a number >= 0/],
+      [{ workers: 0 }, /workers: expected a number >= 1/],
+      [{ token: 'has space' }, /token: must be non-empty and contain no spaces/],
+      [{ faults: { errorRate: 2 } }, /faults: errorRate/],
+      [{ host: '0.0.0.0' }, /host: only 127\.0\.0\.1 is supported/],
+    ] as const) {
+      await expect(createSimulator({ dataDir, ...(options as object) })).rejects.toMatchObject({
+        code: 'INPUT_INVALID',
+        message: expect.stringMatching(message),
+      });
+    }
+    expect(() => statSync(dataDir)).toThrow();
+  });
+
+  it('reports a port that is taken, with the address', async () => {
+    await expect(
+      createSimulator({ dataDir: join(folder, 'second'), port: sim.port, items: 5 }),
+    ).rejects.toThrow(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${sim.port}`));
+  });
+});

@@ -75,6 +75,21 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       `plex-sim: port: expected an integer from 0 to 65535, got ${port}`,
     );
   }
+  for (const [name, value, minimum] of [
+    ['timeScale', options.timeScale, 0],
+    ['restartMs', options.restartMs, 0],
+    ['workers', options.workers, 1],
+  ] as const) {
+    if (value !== undefined && (!Number.isFinite(value) || value < minimum)) {
+      throw new RatchetError(
+        'INPUT_INVALID',
+        `plex-sim: ${name}: expected a number >= ${minimum}, got ${value}`,
+      );
+    }
+  }
+  if (options.workers !== undefined && !Number.isInteger(options.workers)) {
+    throw new RatchetError('INPUT_INVALID', `plex-sim: workers: expected an integer, got ${options.workers}`);
+  }
   const token = options.token ?? randomBytes(16).toString('hex');
   if (token.length === 0 || /\s/.test(token)) {
     throw new RatchetError('INPUT_INVALID', 'plex-sim: token: must be non-empty and contain no spaces');
@@ -461,16 +476,22 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) =>
-      reject(
-        new RatchetError('INPUT_INVALID', `plex-sim: cannot listen on ${host}:${port}: ${error.message}`, {
-          cause: error,
-        }),
-      ),
-    );
-    server.listen(port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error) =>
+        reject(
+          new RatchetError('INPUT_INVALID', `plex-sim: cannot listen on ${host}:${port}: ${error.message}`, {
+            cause: error,
+            hint: 'Choose another port, or 0 for a free one.',
+          }),
+        ),
+      );
+      server.listen(port, host, () => resolve());
+    });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   const actualPort = (server.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
