@@ -161,6 +161,29 @@ describe('restart', () => {
     expect(await snapshot(folder.system)).toEqual(before);
   });
 
+  it('takes the token from PLEX_TOKEN when the options give none, and never writes it', async () => {
+    folder = await testFolder({ [PREFS]: SIM_PREFS });
+    server = new FakeServer([1]);
+    await server.start();
+    const previous = process.env.PLEX_TOKEN;
+    process.env.PLEX_TOKEN = `${TOKEN}-from-env`;
+    try {
+      const phase = createImplementPhase(
+        {
+          roots: ['system'],
+          restart: { command: server.restartCommand(), healthUrl: `${server.url}/identity`, intervalMs: 50 },
+        },
+        factoryContext(folder.root),
+      );
+      await phase.run({ fix: prefsFix() }, phaseContext(folder));
+    } finally {
+      if (previous === undefined) delete process.env.PLEX_TOKEN;
+      else process.env.PLEX_TOKEN = previous;
+    }
+    expect([...server.tokens]).toEqual([`${TOKEN}-from-env`]);
+    expect(await allText(folder.root)).not.toContain(TOKEN);
+  });
+
   it('can use a health command instead of an URL', async () => {
     folder = await testFolder({ [PREFS]: SIM_PREFS });
     const flag = join(folder.root, 'healthy.flag');
