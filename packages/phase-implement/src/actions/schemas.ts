@@ -25,9 +25,8 @@ export const PatchActionSchema = z.strictObject({
 
 export const SetPrefActionSchema = z.strictObject({
   type: z.literal('set-pref'),
-  bundleId: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a bundle id such as com.plexapp.agents.x'),
+  /** Checked as a path when the fix is planned: one that leaves the Preferences folder is refused. */
+  bundleId: z.string().min(1, 'must be a bundle id such as com.plexapp.agents.x'),
   key: z.string().regex(/^[A-Za-z_][A-Za-z0-9._-]*$/, 'must be a valid XML element name'),
   value: z.union([z.string(), z.number(), z.boolean()]).transform(String),
 });

@@ -80,6 +80,16 @@ export async function planFix(
         steps.push({ index, action, path: await resolveTarget(action.file, scope, label) });
         break;
       case 'set-pref':
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(action.bundleId) || action.bundleId.includes('..')) {
+          throw new RatchetError(
+            'ACTION_REFUSED',
+            `${label}: refused bundle id '${action.bundleId}': it would leave the Preferences folder`,
+            {
+              hint: 'A bundle id looks like com.plexapp.agents.x.',
+              details: { action: label, path: action.bundleId },
+            },
+          );
+        }
         steps.push({
           index,
           action,
