@@ -32,7 +32,10 @@ const EXPECTED: Record<string, { rules: string[]; fixes?: string[] }> = {
   '13_subzero_269_update_function_exception.log': { rules: ['update-exception'] },
   '14_subzero_216_thread_exception_keyerror.log': { rules: ['thread-exception-stored-data'] },
   '15_subzero_69_console_format_update_exception.log': { rules: ['update-exception'] },
-  '17_subzero_283_exception_deserializing_model.log': { rules: ['model-read'] },
+  '17_subzero_283_exception_deserializing_model.log': {
+    rules: ['model-read-deserialize-corrupt'],
+    fixes: ['clear-corrupt-bundles:17_subzero_283_exception_deserializing_model'],
+  },
   '18_italiansubs_6_cannot_read_model.log': {
     rules: ['model-read-corrupt-bundle', 'update-exception'],
     fixes: ['clear-corrupt-bundles:18_italiansubs_6_cannot_read_model'],
