@@ -16,10 +16,21 @@ export function renderJson(container: ContainerNode): string {
 
 /**
  * The XML form of a MediaContainer: scalar fields become attributes, objects and arrays of objects
- * become child elements named by their key (`Directory`, `Metadata`, `Activity`, `Context`, ...).
+ * become child elements named by their key (`Directory`, `Video`, `Activity`, `Context`, ...).
  */
 export function renderXml(container: ContainerNode): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${element('MediaContainer', container, '')}\n`;
+}
+
+/**
+ * JSON says `Metadata` for every item; XML names the element by kind, as python-plexapi expects
+ * (`Video` for movies and episodes, `Directory` for shows).
+ */
+function xmlElementName(key: string, node: ContainerNode): string {
+  if (key !== 'Metadata') return key;
+  if (node['type'] === 'movie' || node['type'] === 'episode') return 'Video';
+  if (node['type'] === 'show' || node['type'] === 'season') return 'Directory';
+  return key;
 }
 
 function element(name: string, node: ContainerNode, indent: string): string {
@@ -28,7 +39,7 @@ function element(name: string, node: ContainerNode, indent: string): string {
   for (const [key, value] of Object.entries(node)) {
     if (value === undefined) continue;
     if (Array.isArray(value)) {
-      for (const child of value) children.push(element(key, child, `${indent}  `));
+      for (const child of value) children.push(element(xmlElementName(key, child), child, `${indent}  `));
     } else if (typeof value === 'object') {
       children.push(element(key, value, `${indent}  `));
     } else {

@@ -123,7 +123,7 @@ describe('the Plex API of the simulator', () => {
     expect((await fetch(`${sim.url}/library/sections/9/all`, { headers: headers(sim) })).status).toBe(404);
   });
 
-  it('returns items by ratingKey, several at once, in XML with Media and Part', async () => {
+  it('returns items by ratingKey, several at once, and in XML as Video elements with Media and Part', async () => {
     const [first, second] = movies;
     const json = await getJson(sim, `/library/metadata/${first!.ratingKey},${second!.ratingKey}`);
     expect(json.MediaContainer.Metadata.map((item: { title: string }) => item.title)).toEqual([
@@ -134,8 +134,8 @@ describe('the Plex API of the simulator', () => {
       headers: headers(sim, false),
     });
     const parsed = xml.parse(await response.text());
-    expect(parsed.MediaContainer.Metadata.guid).toBe(first!.guid);
-    expect(parsed.MediaContainer.Metadata.Media.Part.file).toBe(first!.file);
+    expect(parsed.MediaContainer.Video.guid).toBe(first!.guid);
+    expect(parsed.MediaContainer.Video.Media.Part.file).toBe(first!.file);
     expect((await fetch(`${sim.url}/library/metadata/999999`, { headers: headers(sim) })).status).toBe(404);
   });
 
