@@ -33,7 +33,7 @@ function outcomeOf(dir: string) {
 describe('ratchet run (the real bin on a fixture project)', () => {
   it('runs the whole loop with module, TypeScript and Python phases and explains every decision', () => {
     const dir = fixtureCopy('fake-loop');
-    const result = ratchet(['run', '--json', '--verbose'], dir);
+    const result = ratchet(['run', '--json', '--verbose', '--config', 'ratchet.python.config.mjs'], dir);
     expect(result.stderr).not.toMatch(/\x1b\[/);
     expect(result.status, result.stderr).toBe(0);
     const outcome = JSON.parse(result.stdout);
@@ -103,7 +103,7 @@ describe('ratchet run (the real bin on a fixture project)', () => {
       expect(resumed.status, `resume after a crash at entry ${seq}: ${resumed.stderr}`).toBe(0);
       expect(outcomeOf(dir), `crash at journal entry ${seq}`).toEqual(expected);
     }
-  }, 240_000);
+  }, 900_000);
 
   it('refuses a second run on an output folder whose lock is held by a live process', () => {
     const dir = fixtureCopy('fake-loop');

@@ -26,9 +26,18 @@ export const CommandPhaseSchema = z
       .describe(
         'argv of a subprocess phase; {input}, {output} and {runDir} are replaced. Never run through a shell',
       ),
-    timeout: DurationSchema.optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    cwd: z.string().optional(),
+    timeout: DurationSchema.optional().describe('How long the command may run (default 10 minutes)'),
+    killGrace: DurationSchema.optional().describe(
+      'After a timeout or Ctrl+C: time between SIGTERM and SIGKILL (default 5s)',
+    ),
+    maxOutputBytes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Largest result accepted (default 64 MiB)'),
+    env: z.record(z.string(), z.string()).optional().describe('Added to the environment of the command'),
+    cwd: z.string().optional().describe('Working folder (default: the config folder)'),
     with: z
       .record(z.string(), z.unknown())
       .default({})

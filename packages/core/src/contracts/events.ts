@@ -1,22 +1,27 @@
 import { EventEmitter } from 'eventemitter3';
+import { z } from 'zod';
 import type { ExitVerdict } from './exit-policy.js';
 import type { PhaseKind } from './phase.js';
-import type { Decision, Fix } from './schemas.js';
+import { DecisionSchema, type Fix, PrioritySchema } from './schemas.js';
 import type { LoopState } from './state.js';
 
-export interface DecisionRecord {
-  iteration: number;
-  at: string;
-  fixId: string;
-  fixName?: string;
-  outcome: Decision | 'APPLY_FAILED' | 'RESTORED' | 'DRY_RUN';
-  next: string;
-  rationale: string;
-  rule?: string;
-  objectiveBefore: number | null;
-  objectiveAfter: number | null;
-  evidence?: Record<string, unknown>;
-}
+// decision_log.json is read back from disk (`ratchet report`, resume), so its records have a schema.
+export const DecisionRecordSchema = z.looseObject({
+  iteration: z.number().int(),
+  at: z.string(),
+  fixId: z.string(),
+  fixName: z.string().optional(),
+  priority: PrioritySchema.optional(),
+  rootCause: z.string().optional(),
+  outcome: z.union([DecisionSchema, z.enum(['APPLY_FAILED', 'RESTORED', 'DRY_RUN'])]),
+  next: z.string().describe('What the loop does next, in words'),
+  rationale: z.string(),
+  rule: z.string().optional(),
+  objectiveBefore: z.number().nullable(),
+  objectiveAfter: z.number().nullable(),
+  evidence: z.record(z.string(), z.unknown()).optional(),
+});
+export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;
 
 export interface LoopEventMap {
   'run:start': [{ runId: string; outDir: string; resumed: boolean }];

@@ -33,6 +33,8 @@ import type { Cursor, IterationRecord, LoopState } from '../contracts/state.js';
 import { TOKENS } from '../di/tokens.js';
 import { describeError, RatchetError } from '../errors/ratchet-error.js';
 import { evaluatePolicies } from '../policies/builtin.js';
+import { renderIterationSummaryMarkdown } from '../reports/index.js';
+import { writeFileAtomic } from '../state/atomic-write.js';
 import { Journal } from '../state/journal.js';
 import type { RunStore } from '../state/run-store.js';
 import { improvementPct, objectiveValue } from './objective.js';
@@ -433,7 +435,7 @@ export class LoopEngine {
       // A measurement that failed says nothing about the fix: inconclusive, never a rollback.
       result = {
         decision: 'MONITOR',
-        rule: 'measurement_failed',
+        rule: 'measurement-failed',
         rationale: `the test could not measure the fix: ${describeError(error)}`,
       };
     }
@@ -529,24 +531,7 @@ export class LoopEngine {
   }
 
   private async stepIterationEnd(): Promise<Cursor> {
-    const record = this.currentRecord();
-    if (record) {
-      const earlier = this.state.iterationHistory
-        .filter((r) => r.iteration < record.iteration)
-        .map((r) => r.objective)
-        .concat([record.objectiveAtStart])
-        .filter((v): v is number => v !== null);
-      const bestBefore = earlier.length
-        ? this.options.objective.direction === 'higher'
-          ? Math.max(...earlier)
-          : Math.min(...earlier)
-        : null;
-      record.objective = this.state.currentObjective;
-      record.metrics = this.state.currentMetrics ?? record.metrics;
-      record.improvementPct = improvementPct(this.options.objective, bestBefore, record.objective);
-      record.endedAt = this.now().toISOString();
-      this.events.emit('iteration:end', { iteration: record.iteration, objective: record.objective });
-    }
+    this.closeIterationRecord();
     if (this.options.dryRun) {
       return this.finish({
         condition: 'dry_run_complete',
@@ -567,14 +552,37 @@ export class LoopEngine {
     this.state.status = 'finished';
     this.state.exitCondition = verdict.condition;
     this.state.exitReason = verdict.reason;
-    const record = this.currentRecord();
-    if (record && !record.endedAt) {
-      record.objective = this.state.currentObjective;
-      record.endedAt = this.now().toISOString();
-    }
+    this.closeIterationRecord();
     this.store.journal.append({ type: 'exit', iteration: this.state.iteration, data: { ...verdict } });
     this.events.emit('exit', verdict);
     return { step: 'done' };
+  }
+
+  /** Completes the current iteration's record: its final objective and its gain over the best before it. */
+  private closeIterationRecord(): void {
+    const record = this.currentRecord();
+    if (!record || record.endedAt) return;
+    const earlier = this.state.iterationHistory
+      .filter((r) => r.iteration < record.iteration)
+      .map((r) => r.objective)
+      .concat([record.objectiveAtStart])
+      .filter((v): v is number => v !== null);
+    const higher = this.options.objective.direction === 'higher';
+    const bestBefore = earlier.length ? (higher ? Math.max(...earlier) : Math.min(...earlier)) : null;
+    record.objective = this.state.currentObjective;
+    record.metrics = this.state.currentMetrics ?? record.metrics;
+    record.improvementPct = improvementPct(this.options.objective, bestBefore, record.objective);
+    record.endedAt = this.now().toISOString();
+    try {
+      const summary = renderIterationSummaryMarkdown(
+        record,
+        this.decisions.filter((d) => d.iteration === record.iteration),
+      );
+      writeFileAtomic(join(this.store.iterationDir(record.iteration), 'summary.md'), summary);
+    } catch (error) {
+      this.log.warn(`could not write the summary of iteration ${record.iteration}: ${describeError(error)}`);
+    }
+    this.events.emit('iteration:end', { iteration: record.iteration, objective: record.objective });
   }
 
   /** Rolls back kept fixes, newest first, until only those kept at the best objective remain. */
@@ -657,6 +665,8 @@ export class LoopEngine {
       at: this.now().toISOString(),
       fixId: fix.id,
       fixName: fix.name,
+      priority: fix.priority,
+      rootCause: fix.rootCause,
       outcome,
       next,
       rationale,

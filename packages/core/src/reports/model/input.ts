@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { DecisionRecord } from '../../contracts/events.js';
-import { DecisionSchema } from '../../contracts/schemas.js';
+import { type DecisionRecord, DecisionRecordSchema } from '../../contracts/events.js';
 import { type LoopState, LoopStateSchema } from '../../contracts/state.js';
 import { RatchetError } from '../../errors/ratchet-error.js';
 
@@ -14,21 +13,7 @@ export interface FinalReportInput {
 
 export const DEFAULT_REPORT_TITLE = 'Ratchet final improvement report';
 
-// decision_log.json is read back from disk by `ratchet report`, so its records are validated like
-// any other input that crossed a file boundary.
-export const DecisionRecordSchema = z.looseObject({
-  iteration: z.number().int(),
-  at: z.string(),
-  fixId: z.string(),
-  fixName: z.string().optional(),
-  outcome: z.union([DecisionSchema, z.literal('APPLY_FAILED'), z.literal('RESTORED')]),
-  next: z.string(),
-  rationale: z.string(),
-  rule: z.string().optional(),
-  objectiveBefore: z.number().nullable(),
-  objectiveAfter: z.number().nullable(),
-  evidence: z.record(z.string(), z.unknown()).optional(),
-});
+export { DecisionRecordSchema };
 
 export interface ValidReportInput {
   state: LoopState;
