@@ -21,6 +21,11 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 }
 
+/** In a table a pipe ends the cell even inside a code span, unless escaped. */
+function cellCode(text: string): string {
+  return cell(code(text));
+}
+
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 function fixLines(fix: Fix, rank: number): string[] {
@@ -68,7 +73,7 @@ export function renderReport(diagnosis: Diagnosis): string {
     );
     diagnosis.fixes.slice(3).forEach((fix, index) => {
       out.push(
-        `| ${index + 4} | ${code(fix.id)} | ${fix.priority} | ${(fix.impact ?? 0).toFixed(3)} | ${fix.alternativeOf ? code(fix.alternativeOf) : ''} |`,
+        `| ${index + 4} | ${cellCode(fix.id)} | ${fix.priority} | ${(fix.impact ?? 0).toFixed(3)} | ${fix.alternativeOf ? cellCode(fix.alternativeOf) : ''} |`,
       );
     });
     out.push('');
@@ -100,7 +105,7 @@ export function renderReport(diagnosis: Diagnosis): string {
   );
   for (const entry of entries) {
     out.push(
-      `| ${code(entry.id)} | ${entry.count} | ${percent(entry.share)} | ${cell(entry.rootCause ?? 'needs research')} | ${entry.fixes.map(code).join(', ')} |`,
+      `| ${cellCode(entry.id)} | ${entry.count} | ${percent(entry.share)} | ${cell(entry.rootCause ?? 'needs research')} | ${entry.fixes.map(cellCode).join(', ')} |`,
     );
   }
   out.push('');
