@@ -275,7 +275,7 @@ export class PlexAggregator {
       this.setItem(operation, message.slice(LOADING_MODEL_PREFIX.length).trim());
     }
 
-    const isError = level !== undefined && ERROR_LEVELS.has(level);
+    const isError = level === 'ERROR' || level === 'CRITICAL';
     if (isError) this.count('errorRecords');
     const urlError = isUrlErrorMessage(message);
     if (urlError) this.count('urlErrors');
@@ -293,7 +293,7 @@ export class PlexAggregator {
       }
     }
 
-    const pending: PendingRecord = {
+    const makeRecord = (): PendingRecord => ({
       file: file.path,
       agent: file.agent,
       timestamp,
@@ -304,18 +304,18 @@ export class PlexAggregator {
       tail: undefined,
       isException: exception,
       operation,
-    };
+    });
     if (exception) {
       // Classified when its traceback ends: the tail line tells the exception type.
-      this.pending = pending;
+      this.pending = makeRecord();
       return;
     }
     if (isError || urlError || modelError || this.userRules.size > 0) {
-      this.classify(pending, isError);
+      this.classify(makeRecord(), isError);
       return;
     }
     const rule = this.builtinRules.match(message, level, undefined);
-    if (rule) this.applyRule(pending, rule.rule);
+    if (rule) this.applyRule(makeRecord(), rule.rule);
   }
 
   private inWindow(timestamp: string | undefined): boolean {
