@@ -27,6 +27,8 @@ export interface AgentRuntimeOptions {
   /** Refreshes processed at once, like the server's metadata workers. */
   workers: number;
   onRefreshed?: (movie: SimMovie, outcome: RefreshOutcome) => void;
+  /** Called when a refresh is queued (`started`), runs (`updated`) and finishes (`ended`). */
+  onActivity?: (event: 'started' | 'updated' | 'ended', activity: RefreshActivity, movie: SimMovie) => void;
 }
 
 /**
@@ -104,6 +106,7 @@ export class AgentRuntime {
     };
     this.active.set(activity.uuid, activity);
     this.queue.push({ movie, activity });
+    this.options.onActivity?.('started', activity, movie);
     this.pump();
     return activity;
   }
@@ -134,6 +137,7 @@ export class AgentRuntime {
       const agent = this.agent;
       this.running += 1;
       next.activity.state = 'running';
+      this.options.onActivity?.('updated', next.activity, next.movie);
       this.sequence += 1;
       const sequence = this.sequence;
       void delay(Math.round(LOCAL_MEDIA_REFRESH_MS * this.options.timeScale))
@@ -147,6 +151,7 @@ export class AgentRuntime {
         })
         .finally(() => {
           this.active.delete(next.activity.uuid);
+          this.options.onActivity?.('ended', next.activity, next.movie);
           this.running -= 1;
           if (this.running === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
           this.pump();

@@ -7,6 +7,7 @@ import { initDataDir } from '../data-dir/init-data-dir.js';
 import { type SimLibrary, type SimMovie, saveLibrary } from '../library/library.js';
 import { decideFault, type Faults, type FaultsInput, parseFaults } from './faults.js';
 import { type ContainerNode, renderJson, renderXml, wantsJson } from './media-container.js';
+import { NotificationHub } from './notifications.js';
 
 export const SIM_SERVER_VERSION = '1.32.8.7639-fb6452ebf';
 
@@ -103,6 +104,9 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   const byKey = new Map(library.movies.map((movie) => [movie.ratingKey, movie]));
   let libraryDirty = false;
 
+  const notifications = new NotificationHub(library.section.key, (request, url) =>
+    hasToken(request, url, token),
+  );
   const runtime = new AgentRuntime({
     dataDir: init.layout.dataDir,
     agentLogFile: init.layout.agentLogFile,
@@ -113,6 +117,11 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
     onRefreshed: (movie) => {
       movie.updatedAt = Math.max(movie.updatedAt + 1, Math.floor(Date.now() / 1000));
       libraryDirty = true;
+    },
+    onActivity: (event, activity, movie) => {
+      notifications.activity(event, activity);
+      if (event === 'updated') notifications.timeline(movie.ratingKey, movie.title, 3, 'loading');
+      if (event === 'ended') notifications.timeline(movie.ratingKey, movie.title, 5);
     },
   });
   await runtime.start();
@@ -476,6 +485,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
     }
   }
 
+  notifications.attach(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) =>
@@ -489,6 +499,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       server.listen(port, host, () => resolve());
     });
   } catch (error) {
+    notifications.close();
     await runtime.close();
     throw error;
   }
@@ -502,6 +513,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
     dataDir: init.layout.dataDir,
     close: () => {
       closing ??= (async () => {
+        notifications.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
