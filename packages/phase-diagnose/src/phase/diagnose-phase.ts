@@ -140,6 +140,7 @@ export async function createDiagnosePhase(
   return {
     name: 'diagnose',
     async run(input, ctx) {
+      if (ctx.signal.aborted) throw new RatchetError('INTERRUPTED', 'diagnose: stopped before it started');
       const diagnosis = await diagnose(input, rules, options, { log: ctx.log, signal: ctx.signal });
       await writeDiagnosisFiles(diagnosis, ctx.runDir);
       const summary = diagnosis.summary as {

@@ -66,3 +66,16 @@ describe('renderReport', () => {
     expect(empty).toContain('**Resolved** (1)');
   });
 });
+
+describe('renderReport on long examples', () => {
+  it('cuts an example longer than 2000 characters and says how much was left out', () => {
+    const long = 'x'.repeat(2500);
+    const report = renderReport({
+      mode: 'full',
+      fixes: [],
+      needsResearch: [{ id: 'unknown:long', count: 1, share: 0, agents: [], examples: [long] }],
+    });
+    expect(report).toContain(`${'x'.repeat(2000)} ... (500 more characters)`);
+    expect(report).not.toContain('x'.repeat(2001));
+  });
+});

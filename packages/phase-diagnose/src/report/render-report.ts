@@ -11,6 +11,15 @@ function code(text: string): string {
   return `${fence} ${clean} ${fence}`;
 }
 
+const EXAMPLE_CHARS = 2000;
+
+/** A long traceback is cut in the report; diagnosis.json keeps the example as the aggregate gave it. */
+function clip(text: string): string {
+  return text.length > EXAMPLE_CHARS
+    ? `${text.slice(0, EXAMPLE_CHARS)} ... (${text.length - EXAMPLE_CHARS} more characters)`
+    : text;
+}
+
 function block(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
   const fence = '`'.repeat(longest + 1);
@@ -140,7 +149,7 @@ export function renderReport(diagnosis: Diagnosis): string {
       '',
     );
     if (entry.template) out.push(`Template: ${code(entry.template)}`, '');
-    if (entry.examples.length > 0) out.push(block(entry.examples.join('\n')), '');
+    if (entry.examples.length > 0) out.push(block(entry.examples.map(clip).join('\n')), '');
   }
 
   if (problems.length > 0) {
