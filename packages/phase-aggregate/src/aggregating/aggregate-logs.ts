@@ -33,6 +33,7 @@ export async function aggregatePlexLogs(options: AggregatePlexLogsOptions): Prom
     const { stats, problems: fileProblems } = await readLines(file.path, (line) => aggregator.line(line), {
       maxLineChars: options.maxLineChars,
       signal: options.signal,
+      onLineAt: (text, start, end) => aggregator.lineAt(text, start, end),
     });
     aggregator.fileRead(stats, fileProblems);
     aggregator.endFile();

@@ -21,7 +21,9 @@ import {
   quotedUrlOf,
   redactSecrets,
   searchItemIdOf,
+  TRACEBACK_HEADER_SUFFIX,
   URL_ERROR_PREFIX,
+  URLOPEN_ERROR_MARKER,
   updateGuidOf,
 } from '@ratchet/plex';
 import { type TemplateCluster, TemplateMiner } from '../mining/template-miner.js';
@@ -113,6 +115,9 @@ interface FileState {
   agent: string;
   counts: MetricCounts;
   lastTimestamp: string | undefined;
+  /** Where the last timestamp is when the fast path saw it: sliced only if needed. */
+  lastTimestampText: string | undefined;
+  lastTimestampStart: number;
   sawRecord: boolean;
   skipping: boolean;
   orphanLines: number;
@@ -140,6 +145,27 @@ function bounded(set: Set<string>, value: string | undefined, max = MAX_LISTED):
 export function detach<T extends string | undefined>(text: T): T {
   if (text === undefined || text.length < 13) return text;
   return ` ${text}`.slice(1) as T;
+}
+
+const ISO_TIMESTAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+const ISO_TIMESTAMP_MARKS: Array<[number, number]> = [
+  [4, 45],
+  [7, 45],
+  [10, 32],
+  [13, 58],
+  [16, 58],
+  [19, 44],
+];
+
+/** `YYYY-MM-DD HH:MM:SS,mmm` at `start`. */
+function isIsoTimestampAt(text: string, start: number): boolean {
+  for (const [offset, code] of ISO_TIMESTAMP_MARKS)
+    if (text.charCodeAt(start + offset) !== code) return false;
+  for (const offset of ISO_TIMESTAMP_DIGITS) {
+    const code = text.charCodeAt(start + offset);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
 }
 
 function shortHash(text: string): string {
@@ -176,11 +202,33 @@ export class PlexAggregator {
   private fileCounts = emptyCounts();
   private agentCounts = emptyCounts();
   private pending: PendingRecord | undefined;
+  /** Message first characters that need the full path (metric prefixes and rule prefixes). */
+  private readonly slowFirstChars: ReadonlySet<number>;
+  /** Texts whose presence in a message needs the full path (`<urlopen error`, rule `contains`). */
+  private readonly needles: string[];
+  private readonly needleNext: number[];
+  private needleText: string | undefined;
+  private readonly fastPathAllowed: boolean;
 
   constructor(options: PlexAggregatorOptions = {}) {
     this.window = options.window;
     this.userRules = new RuleSet(compileRules(options.rules ?? [], 'rules'));
-    this.builtinRules = new RuleSet(compileRules(PLEX_ERROR_RULES, 'built-in rules'));
+    const builtin = compileRules(PLEX_ERROR_RULES, 'built-in rules');
+    const user = compileRules(options.rules ?? [], 'rules');
+    this.builtinRules = new RuleSet(builtin);
+    const firstChars = new Set<number>([...'SHECUL'].map((char) => char.charCodeAt(0)));
+    const needles = new Set<string>([URLOPEN_ERROR_MARKER]);
+    let allowed = true;
+    for (const compiled of [...builtin, ...user]) {
+      if (compiled.message === undefined) continue;
+      if (compiled.prefixes) for (const prefix of compiled.prefixes) firstChars.add(prefix.charCodeAt(0));
+      else if (compiled.rule.contains) for (const text of compiled.rule.contains) needles.add(text);
+      else allowed = false;
+    }
+    this.slowFirstChars = firstChars;
+    this.needles = [...needles];
+    this.needleNext = this.needles.map(() => -1);
+    this.fastPathAllowed = allowed;
   }
 
   beginFile(path: string, agent: string): void {
@@ -198,6 +246,8 @@ export class PlexAggregator {
       agent,
       counts: this.fileCounts,
       lastTimestamp: undefined,
+      lastTimestampText: undefined,
+      lastTimestampStart: 0,
       sawRecord: false,
       skipping: false,
       orphanLines: 0,
@@ -234,6 +284,85 @@ export class PlexAggregator {
     this.agentCounts[metric] += 1;
   }
 
+  /**
+   * The fast path for a line inside a chunk (see `readLines`' `onLineAt`): a framework record at a
+   * level below ERROR that no metric, rule or operation needs is counted without making strings.
+   * Returns false when the line needs `line()`.
+   */
+  lineAt(text: string, start: number, end: number): boolean {
+    const file = this.file;
+    if (!file?.sawRecord || !this.fastPathAllowed || this.pendingUrlErrors.size > 0) return false;
+    if (end - start < 32 || !isIsoTimestampAt(text, start)) return false;
+    if (text.charCodeAt(start + 23) !== 32 || text.charCodeAt(start + 24) !== 40) return false;
+    const threadEnd = text.indexOf(')', start + 25);
+    if (threadEnd === -1 || threadEnd >= end || threadEnd === start + 25) return false;
+    for (let i = start + 25; i < threadEnd; i += 1) {
+      const code = text.charCodeAt(i);
+      const hex = (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70);
+      if (!hex && !(code === 45 && i === start + 25 && threadEnd > start + 26)) return false;
+    }
+    if (text.charCodeAt(threadEnd + 1) !== 32 || text.charCodeAt(threadEnd + 2) !== 58) return false;
+    let levelStart = threadEnd + 3;
+    while (text.charCodeAt(levelStart) === 32) levelStart += 1;
+    if (levelStart === threadEnd + 3) return false;
+    let levelEnd = levelStart;
+    for (let code = text.charCodeAt(levelEnd); code >= 65 && code <= 90; code = text.charCodeAt(levelEnd))
+      levelEnd += 1;
+    if (levelEnd === levelStart || text.charCodeAt(levelEnd) !== 32 || text.charCodeAt(levelEnd + 1) !== 40)
+      return false;
+    const levelLength = levelEnd - levelStart;
+    if (levelLength === 5 && text.startsWith('ERROR', levelStart)) return false;
+    if (levelLength === 8 && text.startsWith('CRITICAL', levelStart)) return false;
+    const sourceEnd = text.indexOf(')', levelEnd + 2);
+    if (sourceEnd === -1 || sourceEnd + 3 > end) return false;
+    if (text.charCodeAt(sourceEnd + 1) !== 32 || text.charCodeAt(sourceEnd + 2) !== 45) return false;
+    if (text.charCodeAt(sourceEnd + 3) !== 32) return false;
+    const messageStart = sourceEnd + 4;
+    if (messageStart > end) return false;
+    if (messageStart < end && this.slowFirstChars.has(text.charCodeAt(messageStart))) return false;
+    if (
+      end - messageStart >= TRACEBACK_HEADER_SUFFIX.length &&
+      text.startsWith(TRACEBACK_HEADER_SUFFIX, end - TRACEBACK_HEADER_SUFFIX.length)
+    ) {
+      return false;
+    }
+    if (this.needleText !== text) {
+      this.needleText = text;
+      this.needleNext.fill(-1);
+    }
+    for (let i = 0; i < this.needles.length; i += 1) {
+      let next = this.needleNext[i] ?? -1;
+      if (next < start) {
+        const found = text.indexOf(this.needles[i] ?? '', start);
+        next = found === -1 ? Number.POSITIVE_INFINITY : found;
+        this.needleNext[i] = next;
+      }
+      if (next < end) return false;
+    }
+    this.finishPending();
+    file.lastTimestamp = undefined;
+    file.lastTimestampText = text;
+    file.lastTimestampStart = start;
+    if (this.window && !this.inWindow(text.slice(start, start + 23))) {
+      file.skipping = true;
+      return true;
+    }
+    file.skipping = false;
+    this.count('records');
+    return true;
+  }
+
+  private lastTimestampOf(file: FileState): string | undefined {
+    if (file.lastTimestamp === undefined && file.lastTimestampText !== undefined) {
+      file.lastTimestamp = file.lastTimestampText.slice(
+        file.lastTimestampStart,
+        file.lastTimestampStart + 23,
+      );
+      file.lastTimestampText = undefined;
+    }
+    return file.lastTimestamp;
+  }
+
   line(line: string): void {
     const file = this.file;
     if (!file) throw new Error('PlexAggregator.line called before beginFile');
@@ -243,8 +372,11 @@ export class PlexAggregator {
       return;
     }
     this.finishPending();
-    const timestamp = record.timestamp ?? file.lastTimestamp;
-    if (record.timestamp !== undefined) file.lastTimestamp = record.timestamp;
+    const timestamp = record.timestamp ?? this.lastTimestampOf(file);
+    if (record.timestamp !== undefined) {
+      file.lastTimestamp = record.timestamp;
+      file.lastTimestampText = undefined;
+    }
     if (!file.sawRecord) {
       file.sawRecord = true;
       this.finishOrphanFragment(timestamp);

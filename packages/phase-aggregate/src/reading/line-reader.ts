@@ -28,6 +28,12 @@ export interface ReadProblem {
 export interface ReadLinesOptions {
   maxLineChars?: number;
   signal?: AbortSignal;
+  /**
+   * Called instead of `onLine` for a clean line that lies whole inside a decoded chunk, as
+   * `text.slice(start, end)` without making that string. Return false to have `onLine` called
+   * with the line after all. Lets a consumer skip lines without allocating them.
+   */
+  onLineAt?: (text: string, start: number, end: number) => boolean;
 }
 
 async function looksGzipped(file: string): Promise<boolean> {
@@ -58,6 +64,7 @@ export async function readLines(
   options: ReadLinesOptions = {},
 ): Promise<{ stats: ReadStats; problems: ReadProblem[] }> {
   const maxLineChars = options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
+  const onLineAt = options.onLineAt;
   const stats: ReadStats = {
     bytes: 0,
     lines: 0,
@@ -114,6 +121,14 @@ export async function readLines(
       }
       if (skippingRestOfLine) {
         skippingRestOfLine = false;
+      } else if (
+        onLineAt !== undefined &&
+        carry.length === 0 &&
+        !nulPossible &&
+        newline - start <= maxLineChars &&
+        onLineAt(text, start, text.charCodeAt(newline - 1) === 13 && newline > start ? newline - 1 : newline)
+      ) {
+        stats.lines += 1;
       } else {
         let line = carry.length > 0 ? carry + text.slice(start, newline) : text.slice(start, newline);
         carry = '';
