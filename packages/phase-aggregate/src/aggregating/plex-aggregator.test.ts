@@ -183,6 +183,27 @@ describe('PlexAggregator on plug-in logs in the real format', () => {
     expect(result.errorTypes[0]?.id).toBe(`title-mismatch:${AGENT}`);
   });
 
+  it("counts the simulated agent's failed match as a title-match failure of its item", async () => {
+    const dir = await testdir({
+      [`${AGENT}.log`]: [
+        search('2026-01-01 10:00:00,000', '7fa1', '42', 'L\\xe9on'),
+        plexLine(
+          '2026-01-01 10:00:00,100',
+          '7fa1',
+          'ERROR',
+          'logkit:22',
+          "SimDB - No acceptable match for 'The Thing' (1982): best score 62 is below the match threshold 85",
+        ),
+      ].join('\n'),
+    });
+    const result = await aggregatePlexLogs({ paths: [dir] });
+    expect(result.metrics).toMatchObject({ titleMatchFailures: 1, errorRecords: 1, searchOps: 1 });
+    expect(result.errorTypes).toEqual([
+      expect.objectContaining({ id: `title-mismatch:${AGENT}`, items: ['42'] }),
+    ]);
+    expect(result.items).toEqual([{ item: '42', ok: false }]);
+  });
+
   it('rejects a rule file with a bad regular expression, naming the file and the rule', async () => {
     const dir = await testdir({
       'bad.json': JSON.stringify([{ name: 'broken', category: 'x', message: '(' }]),
