@@ -32,6 +32,7 @@ export {
   loadRuleSet,
   parseRules,
 } from './rules/load-rules.js';
+export { ruleFileJsonSchema } from './rules/rule-file-json-schema.js';
 export { type Rule, RuleSchema } from './rules/rule-schema.js';
 
 /** The phase factory named by `use: '@ratchet/phase-diagnose'` in a config. */
