@@ -34,6 +34,7 @@ program
   .option('-c, --config <file>', 'config file (default: searched from the current folder)')
   .option('-o, --out <dir>', "output folder (default: the config's outDir, .ratchet)")
   .option('-y, --yes', 'approve every fix without asking')
+  .option('--approve', 'ask before each fix is applied (as `approve: true` in the implement phase)')
   .option('--step', 'pause for Enter between iterations')
   .option('--dry-run', 'diagnose and show what each fix would change, without changing anything')
   .option('--max-iterations <n>', 'override exit.maxIterations', positiveInt)

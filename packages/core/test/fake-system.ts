@@ -37,6 +37,8 @@ export interface FakeSystemOptions {
   extraPolicies?: ExitPolicy[];
   outDir?: string;
   requests?: number;
+  /** Give the test phase a measureBefore that measures just before each fix. */
+  measureBefore?: boolean;
 }
 
 export function createFakeSystem(options: FakeSystemOptions) {
@@ -89,11 +91,20 @@ export function createFakeSystem(options: FakeSystemOptions) {
       applied.delete(fix.id);
     },
   };
+  const beforeSeen: Record<string, unknown>[] = [];
   const test: TestPhase = {
     name: 'fake-test',
+    ...(options.measureBefore
+      ? {
+          async measureBefore(input: { fix: Fix }) {
+            return { metrics: { errors: errors(), requests }, errorTypes: [], takenFor: input.fix.id };
+          },
+        }
+      : {}),
     async run(input, ctx) {
       calls.test += 1;
       const script = all.get(input.fix.id);
+      beforeSeen.push(input.before);
       if (script?.failTest) throw new Error('the server did not answer');
       const after = await ctx.measure({ start: new Date().toISOString() });
       const n = testCounts.get(input.fix.id) ?? 0;
@@ -142,5 +153,5 @@ export function createFakeSystem(options: FakeSystemOptions) {
     );
   }
 
-  return { engine, applied, calls, outDir, events, errors };
+  return { engine, applied, calls, outDir, events, errors, beforeSeen };
 }

@@ -71,6 +71,29 @@ describe('the loop engine', () => {
     expect(engine.currentState.fixesAttempted).not.toContain('slow-down');
   });
 
+  it("gives the test phase its own measurement from just before the fix as the test's before", async () => {
+    const system = createFakeSystem({
+      baseErrors: 40,
+      measureBefore: true,
+      diagnoses: [
+        [
+          { id: 'a', effect: -10 },
+          { id: 'b', effect: -5 },
+        ],
+        [],
+      ],
+    });
+    const engine = system.engine();
+    await engine.run('start');
+    expect(outcomes(engine.decisionLog)).toEqual(['a:KEEP', 'b:KEEP']);
+    expect(system.beforeSeen.map((b) => [b.takenFor, (b.metrics as Record<string, number>).errors])).toEqual([
+      ['a', 40],
+      ['b', 30],
+    ]);
+    const { entries } = Journal.read(join(system.outDir, 'journal.jsonl'));
+    expect(entries.filter((e) => e.type === 'step:begin' && e.step === 'pretest')).toHaveLength(2);
+  });
+
   it('skips fixes below the priority bar', async () => {
     const system = createFakeSystem({
       baseErrors: 40,

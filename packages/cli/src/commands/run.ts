@@ -20,6 +20,7 @@ export interface RunFlags {
   config?: string;
   out?: string;
   yes?: boolean;
+  approve?: boolean;
   step?: boolean;
   dryRun?: boolean;
   maxIterations?: number;
@@ -84,6 +85,7 @@ export async function executeRun(
       maxIterations: flags.maxIterations,
       dryRun: flags.dryRun,
       yes: flags.yes,
+      approve: flags.approve,
       beforeIteration: flags.step ? waitForEnter(progress) : undefined,
       stopRequested: stop.stopRequested,
       signal: stop.signal,

@@ -28,9 +28,13 @@ export interface LoopEventMap {
   'run:end': [{ state: Readonly<LoopState> }];
   'iteration:start': [{ iteration: number }];
   'iteration:end': [{ iteration: number; objective: number | null }];
-  'phase:start': [{ phase: PhaseKind | 'rollback' | 'recover'; iteration: number; fix?: Fix }];
-  'phase:end': [{ phase: PhaseKind | 'rollback' | 'recover'; iteration: number; durationMs: number }];
-  'phase:failure': [{ phase: PhaseKind | 'rollback' | 'recover'; iteration: number; error: Error }];
+  'phase:start': [{ phase: PhaseKind | 'pretest' | 'rollback' | 'recover'; iteration: number; fix?: Fix }];
+  'phase:end': [
+    { phase: PhaseKind | 'pretest' | 'rollback' | 'recover'; iteration: number; durationMs: number },
+  ];
+  'phase:failure': [
+    { phase: PhaseKind | 'pretest' | 'rollback' | 'recover'; iteration: number; error: Error },
+  ];
   'phase:progress': [{ phase: string; message: string; done?: number; total?: number }];
   measurement: [{ iteration: number; objective: number | null; metrics: Record<string, number> }];
   decision: [DecisionRecord];

@@ -8,6 +8,7 @@ import type {
   Diagnosis,
   Fix,
   ImplementInput,
+  Objective,
   TestInput,
   TestResult,
   TimeWindow,
@@ -40,7 +41,17 @@ export interface Phase<I, O> {
 
 export type AggregatePhase = Phase<AggregateInput, AggregateResult>;
 export type DiagnosePhase = Phase<DiagnoseInput, Diagnosis>;
-export type TestPhase = Phase<TestInput, TestResult>;
+export interface TestPhase extends Phase<TestInput, TestResult> {
+  /**
+   * Optional: measure, just before the fix is applied, exactly what the test will measure after it
+   * (the same items, the same kind of window). The engine passes the result to `run` as
+   * `input.before`, so the judge compares like with like (a paired test) instead of two samples.
+   */
+  measureBefore?(
+    input: { fix: Fix; before: AggregateResult; baseline: AggregateResult; objective: Objective },
+    ctx: PhaseContext,
+  ): Promise<AggregateResult>;
+}
 
 export interface ImplementPhase extends Phase<ImplementInput, AppliedFix> {
   /** Undo an applied fix exactly. Also called with a partial AppliedFix after a failed apply. */

@@ -13,8 +13,20 @@ export type LoopStatus = z.infer<typeof LoopStatusSchema>;
 
 /** Where the loop stands: the next step to run, and what that step needs. */
 export const CursorSchema = z.object({
-  step: z.enum(['aggregate', 'diagnose', 'select', 'implement', 'test', 'decide', 'iteration-end', 'done']),
+  step: z.enum([
+    'aggregate',
+    'diagnose',
+    'select',
+    'pretest',
+    'implement',
+    'test',
+    'decide',
+    'iteration-end',
+    'done',
+  ]),
   fix: FixSchema.optional(),
+  /** The test phase's measurement just before this fix was applied, when it takes one. */
+  before: AggregateResultSchema.optional(),
   applied: AppliedFixSchema.optional(),
   test: TestResultSchema.optional(),
 });

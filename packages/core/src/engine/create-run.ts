@@ -25,6 +25,8 @@ export interface PrepareRunOptions {
   dryRun?: boolean;
   /** Approval given up front (`--yes`): phases that would ask do not. */
   yes?: boolean;
+  /** Ask before each fix (`--approve`), for implement phases that support it. */
+  approve?: boolean;
   beforeIteration?: (iteration: number) => Promise<void>;
   stopRequested?: () => boolean;
   signal?: AbortSignal;
@@ -86,6 +88,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     judge: config.judge,
     outDir,
     yes: options.yes ?? false,
+    approve: options.approve ?? false,
     dryRun: options.dryRun ?? false,
   };
   const { phases, policies } = await loadRunComponents(loaded, {

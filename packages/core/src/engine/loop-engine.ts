@@ -246,10 +246,12 @@ export class LoopEngine {
         return this.stepDiagnose();
       case 'select':
         return this.stepSelect();
+      case 'pretest':
+        return this.stepPretest(required(cursor.fix, 'fix'));
       case 'implement':
-        return this.stepImplement(required(cursor.fix, 'fix'));
+        return this.stepImplement(required(cursor.fix, 'fix'), cursor.before);
       case 'test':
-        return this.stepTest(required(cursor.fix, 'fix'), required(cursor.applied, 'applied'));
+        return this.stepTest(required(cursor.fix, 'fix'), required(cursor.applied, 'applied'), cursor.before);
       case 'decide':
         return this.stepDecide(
           required(cursor.fix, 'fix'),
@@ -351,10 +353,36 @@ export class LoopEngine {
       return { step: 'iteration-end' };
     }
     this.state.pendingFixes = this.state.pendingFixes.slice(1);
-    return { step: 'implement', fix };
+    return { step: this.test.measureBefore && !this.options.dryRun ? 'pretest' : 'implement', fix };
   }
 
-  private async stepImplement(fix: Fix): Promise<Cursor> {
+  /** Lets the test phase measure what it will test, right before the fix changes anything. */
+  private async stepPretest(fix: Fix): Promise<Cursor> {
+    const measureBefore = this.test.measureBefore?.bind(this.test);
+    if (!measureBefore) return { step: 'implement', fix };
+    const input = {
+      fix,
+      before: required(this.state.currentMeasurement, 'currentMeasurement'),
+      baseline: required(this.state.baselineMeasurement, 'baselineMeasurement'),
+      objective: this.options.objective,
+    };
+    try {
+      const before = validate(
+        'test (before the fix)',
+        AggregateResultSchema,
+        await this.runPhase('pretest', () => measureBefore(input, this.phaseContext()), fix),
+      );
+      return { step: 'implement', fix, before };
+    } catch (error) {
+      if (this.options.signal?.aborted) throw error;
+      this.log.warn(
+        `the measurement before ${fix.id} failed (${describeError(error)}); the test compares with the latest measurement instead`,
+      );
+      return { step: 'implement', fix };
+    }
+  }
+
+  private async stepImplement(fix: Fix, before?: AggregateResult): Promise<Cursor> {
     const ctx = this.phaseContext();
     if (this.state.fixesAttempted.includes(fix.id) && this.implement.recover) {
       // The run was killed while this fix was being applied: put the files back first.
@@ -388,7 +416,7 @@ export class LoopEngine {
       );
       return { step: 'select' };
     }
-    return { step: 'test', fix, applied };
+    return { step: 'test', fix, applied, before };
   }
 
   private async applyFailed(fix: Fix, error: unknown, ctx: PhaseContext): Promise<Cursor> {
@@ -415,13 +443,13 @@ export class LoopEngine {
     return verdict ? this.finish(verdict) : { step: 'select' };
   }
 
-  private async stepTest(fix: Fix, applied: AppliedFix): Promise<Cursor> {
+  private async stepTest(fix: Fix, applied: AppliedFix, pretest?: AggregateResult): Promise<Cursor> {
     let result: TestResult;
     try {
       const input = {
         fix,
         applied,
-        before: required(this.state.currentMeasurement, 'currentMeasurement'),
+        before: pretest ?? required(this.state.currentMeasurement, 'currentMeasurement'),
         baseline: required(this.state.baselineMeasurement, 'baselineMeasurement'),
         objective: this.options.objective,
       };
@@ -439,7 +467,7 @@ export class LoopEngine {
         rationale: `the test could not measure the fix: ${describeError(error)}`,
       };
     }
-    return { step: 'decide', fix, applied, test: result };
+    return { step: 'decide', fix, applied, test: result, before: pretest };
   }
 
   private async stepDecide(fix: Fix, applied: AppliedFix, test: TestResult): Promise<Cursor> {
@@ -485,12 +513,12 @@ export class LoopEngine {
             objectiveBefore,
             after,
           );
-          this.state.cursor = { step: 'test', fix, applied };
+          this.state.cursor = { step: 'test', fix, applied, before: this.state.cursor.before };
           this.pause(
             null,
             `waiting for a retest of ${fix.id} (inconclusive ${this.state.monitorCount} of ${this.options.maxMonitor + 1} times): ${test.rationale}`,
           );
-          return { step: 'test', fix, applied };
+          return this.state.cursor;
         }
         this.state.monitorCount = 0;
         await this.rollback(fix, applied);
@@ -729,7 +757,10 @@ export class LoopEngine {
       events,
       state: this.state,
       measure: async (window: TimeWindow) => {
-        const label = this.state.cursor.fix ? `measure-${safeName(this.state.cursor.fix.id)}` : 'measure';
+        const which = this.activePhase === 'pretest' ? 'before' : 'after';
+        const label = this.state.cursor.fix
+          ? `measure-${which}-${safeName(this.state.cursor.fix.id)}`
+          : 'measure';
         const result = await this.aggregate.run(
           { window, purpose: 'test' },
           { ...this.phaseContext(), runDir: join(this.store.iterationDir(iteration), label) },
@@ -742,7 +773,7 @@ export class LoopEngine {
   }
 
   private async runPhase<T>(
-    phase: PhaseKind | 'rollback' | 'recover',
+    phase: PhaseKind | 'pretest' | 'rollback' | 'recover',
     work: () => Promise<T>,
     fix?: Fix,
   ): Promise<T> {

@@ -35,8 +35,64 @@ export function createTestPhase(
     options.refresh.kind === 'plex' ? (options.refresh.token ?? process.env.PLEX_TOKEN) : undefined;
   const scrub = (text: string) => redactSecret(text, secret);
 
+  /** Refresh (or wait for traffic), then measure exactly that window through the engine. */
+  async function refreshAndMeasure(
+    input: { fix: TestInput['fix']; before: AggregateResult; baseline?: AggregateResult },
+    ctx: PhaseContext,
+    itemKeys?: string[],
+  ) {
+    const start = new Date().toISOString();
+    let refresh: RefreshSummary | undefined;
+    let measurementError: string | undefined;
+    let measured: AggregateResult | undefined;
+    try {
+      refresh = await runRefresh(options.refresh, {
+        fix: input.fix,
+        before: input.before,
+        ...(input.baseline ? { baseline: input.baseline } : {}),
+        ctx,
+        ...(itemKeys ? { itemKeys } : {}),
+      });
+    } catch (error) {
+      if (ctx.signal.aborted || (error instanceof RatchetError && error.code === 'INTERRUPTED')) throw error;
+      measurementError = scrub(`the refresh failed: ${describeError(error)}`);
+      ctx.log.warn(measurementError);
+    }
+    const window = { start, end: new Date().toISOString() };
+    if (!measurementError) {
+      try {
+        ctx.progress('measuring the test window');
+        measured = await ctx.measure(window);
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        measurementError = scrub(`the measurement failed: ${describeError(error)}`);
+        ctx.log.warn(measurementError);
+      }
+    }
+    return { refresh, measurementError, measured, window };
+  }
+
   return {
     name: 'test',
+    /**
+     * Just before the fix is applied: refresh the items the test will use and measure them, so that
+     * the test afterwards compares the same items under the same conditions (a paired test).
+     */
+    async measureBefore(input, ctx): Promise<AggregateResult> {
+      const { refresh, measurementError, measured } = await refreshAndMeasure(input, ctx);
+      if (measurementError || !measured) {
+        throw new RatchetError(
+          'MEASUREMENT_FAILED',
+          measurementError ?? 'the measurement before the fix failed',
+        );
+      }
+      const keys =
+        refresh && Array.isArray(refresh.chosen)
+          ? (refresh.chosen as { ratingKey: string }[]).map((item) => item.ratingKey)
+          : undefined;
+      return { ...measured, ...(keys ? { testItems: keys } : {}) };
+    },
+
     async run(rawInput: TestInput, ctx: PhaseContext): Promise<TestResult> {
       const parsed = TestInputSchema.safeParse(rawInput);
       if (!parsed.success) {
@@ -47,30 +103,13 @@ export function createTestPhase(
         );
       }
       const input = parsed.data;
-      const start = new Date().toISOString();
-      let refresh: RefreshSummary | undefined;
-      let measurementError: string | undefined;
-      let after: AggregateResult | undefined;
-      try {
-        refresh = await runRefresh(options.refresh, { fix: input.fix, before: input.before, ctx });
-      } catch (error) {
-        if (ctx.signal.aborted || (error instanceof RatchetError && error.code === 'INTERRUPTED'))
-          throw error;
-        measurementError = scrub(`the refresh failed: ${describeError(error)}`);
-        ctx.log.warn(measurementError);
-      }
-      const end = new Date().toISOString();
-      const window = { start, end };
-      if (!measurementError) {
-        try {
-          ctx.progress('measuring the test window');
-          after = await ctx.measure(window);
-        } catch (error) {
-          if (ctx.signal.aborted) throw error;
-          measurementError = scrub(`the measurement failed: ${describeError(error)}`);
-          ctx.log.warn(measurementError);
-        }
-      }
+      const paired = Array.isArray(input.before.testItems) ? (input.before.testItems as string[]) : undefined;
+      const {
+        refresh,
+        measurementError,
+        measured: after,
+        window,
+      } = await refreshAndMeasure(input, ctx, paired);
       const judgement = judge({
         objective: input.objective,
         before: input.before,

@@ -7,7 +7,7 @@ import type {
   RefreshOptions,
   WaitRefreshOptions,
 } from '../options/test-options.js';
-import { chooseItems } from '../selection/choose-items.js';
+import { chooseItems, type ItemSelection } from '../selection/choose-items.js';
 
 /** What the refresh step did, for test.json and the report. Never holds the token. */
 export interface RefreshSummary {
@@ -19,7 +19,10 @@ export interface RefreshSummary {
 export interface RefreshRequest {
   fix: Fix;
   before: AggregateResult;
+  baseline?: AggregateResult;
   ctx: PhaseContext;
+  /** Refresh exactly these ratingKeys (the items measured just before the fix) instead of choosing. */
+  itemKeys?: string[];
 }
 
 /** Runs the configured refresh: make the system do the work the fix should have improved. */
@@ -31,7 +34,7 @@ export async function runRefresh(options: RefreshOptions, request: RefreshReques
 
 async function refreshPlex(
   options: PlexRefreshOptions,
-  { fix, before, ctx }: RefreshRequest,
+  { fix, before, baseline, ctx, itemKeys }: RefreshRequest,
 ): Promise<RefreshSummary> {
   const started = Date.now();
   const token = options.token ?? process.env.PLEX_TOKEN;
@@ -45,14 +48,21 @@ async function refreshPlex(
   });
   try {
     ctx.progress('choosing items to refresh');
-    const selection = await chooseItems(client, {
-      fix,
-      before,
-      total: options.items,
-      ...(options.sections ? { sections: options.sections } : {}),
-      seed: options.seed ?? `${fix.id}:${ctx.iteration}`,
-      log: ctx.log,
-    });
+    const selection: ItemSelection = itemKeys
+      ? {
+          items: itemKeys.map((ratingKey) => ({ ratingKey, reason: 'control' as const })),
+          unresolved: [],
+          sections: [],
+        }
+      : await chooseItems(client, {
+          fix,
+          before,
+          ...(baseline ? { wider: baseline } : {}),
+          total: options.items,
+          ...(options.sections ? { sections: options.sections } : {}),
+          seed: options.seed ?? `${fix.id}:${ctx.iteration}`,
+          log: ctx.log,
+        });
     if (selection.items.length === 0) {
       throw new RatchetError(
         'MEASUREMENT_FAILED',

@@ -22,6 +22,8 @@ export interface ItemSelection {
 export interface ChooseItemsOptions {
   fix: Fix;
   before: AggregateResult;
+  /** An older, wider measurement (the baseline) whose named items are used after those of `before`. */
+  wider?: AggregateResult;
   total: number;
   /** Section keys or titles to sample from; default: the targeted items' sections, else all. */
   sections?: string[];
@@ -56,7 +58,13 @@ function asRatingKey(identifier: string): string | undefined {
  */
 export async function chooseItems(client: PlexClient, options: ChooseItemsOptions): Promise<ItemSelection> {
   const log = options.log ?? silentLogger;
-  const identifiers = targetedIdentifiers(options.fix, options.before);
+  // The latest measurement names the items failing now; the baseline covers more of the library.
+  const identifiers = [
+    ...new Set([
+      ...targetedIdentifiers(options.fix, options.before),
+      ...(options.wider ? targetedIdentifiers(options.fix, options.wider) : []),
+    ]),
+  ];
   const chosen = new Map<string, ChosenItem>();
   const unresolved: string[] = [];
   const add = (item: PlexItem, reason: ChosenItem['reason'], namedAs?: string) => {
