@@ -150,6 +150,12 @@ program
   )
   .option('--json', 'print one JSON document with the outcome')
   .option('-v, --verbose', 'also show info and debug messages')
+  .option(
+    '--items <n>',
+    'movies in the simulated library (default 300; used when the folder is created)',
+    positiveInt,
+  )
+  .option('--seed <n>', 'seed of the simulated library and agent (default 7)', positiveInt)
   .action(async (options) => (await import('./commands/demo.js')).demoCommand(options));
 
 program.parseAsync(process.argv).then(

@@ -19,7 +19,11 @@ function plexSimDir(): string {
  * The config the demo runs: the built-in Plex phases against the simulator, as a user would write
  * it for a real server (see examples/plex/). The token stays a `${PLEX_TOKEN}` reference.
  */
-export function demoConfig(options: { url: string; dataDir: string }): Record<string, unknown> {
+export function demoConfig(options: {
+  url: string;
+  dataDir: string;
+  testItems?: number;
+}): Record<string, unknown> {
   const sim = plexSimDir();
   return {
     objective: { metric: ['errorRecords', 'titleMatchFailures'], per: 'searchOps', direction: 'lower' },
@@ -48,7 +52,7 @@ export function demoConfig(options: { url: string; dataDir: string }): Record<st
             kind: 'plex',
             url: options.url,
             token: '${PLEX_TOKEN}',
-            items: 40,
+            items: options.testItems ?? 40,
             concurrency: 4,
             timeoutMs: 60_000,
           },
@@ -61,7 +65,13 @@ export function demoConfig(options: { url: string; dataDir: string }): Record<st
   };
 }
 
-export async function demoCommand(flags: { out?: string; json?: boolean; verbose?: boolean }): Promise<void> {
+export async function demoCommand(flags: {
+  out?: string;
+  json?: boolean;
+  verbose?: boolean;
+  items?: number;
+  seed?: number;
+}): Promise<void> {
   const dir = flags.out ? resolve(flags.out) : mkdtempSync(join(tmpdir(), 'ratchet-demo-'));
   mkdirSync(dir, { recursive: true });
   const dataDir = join(dir, 'plex-data');
@@ -80,10 +90,18 @@ export async function demoCommand(flags: { out?: string; json?: boolean; verbose
 
   const progress = new ProgressDisplay();
   progress.line(`plex-sim: ${existsSync(dataDir) ? 'restarting on' : 'creating'} ${dataDir}`);
-  const sim = await createSimulator({ dataDir, port: 0, token, seed: DEMO_SEED });
+  const sim = await createSimulator({
+    dataDir,
+    port: 0,
+    token,
+    seed: flags.seed ?? DEMO_SEED,
+    ...(flags.items ? { items: flags.items } : {}),
+  });
   progress.line(`plex-sim: listening on ${sim.url}`);
   try {
-    const raw = demoConfig({ url: sim.url, dataDir });
+    // A smaller library tests fewer items per fix (at least the 20 the judge needs).
+    const testItems = flags.items ? Math.max(20, Math.min(40, Math.floor(flags.items / 3))) : 40;
+    const raw = demoConfig({ url: sim.url, dataDir, testItems });
     const loaded: LoadedConfig = {
       config: parseConfig(raw, 'the built-in demo config'),
       resolved: parseConfig(resolveEnv(raw), 'the built-in demo config'),
