@@ -19,10 +19,11 @@ export async function constructFromModule<T>(
   label: string,
   isInstance: (value: unknown) => value is T,
 ): Promise<T> {
+  // A module namespace (from import()) without a default export has nothing we can use.
   const exported =
-    moduleValue && typeof moduleValue === 'object' && 'default' in moduleValue
-      ? (moduleValue as { default: unknown }).default
-      : moduleValue;
+    moduleValue && typeof moduleValue === 'object'
+      ? (moduleValue as { default?: unknown }).default
+      : undefined;
   if (exported === undefined || exported === null) {
     throw new RatchetError('PHASE_RESOLVE_FAILED', `${label}: the module has no default export`, {
       hint: 'export default a factory (options, ctx) => phase, a class, or a phase object',
