@@ -127,7 +127,7 @@ describe('ratchet demo (the whole loop against the Plex simulator, through the r
   it('renders the HTML report with its charts in headless Chromium', () => {
     const profile = mkdtempSync(join(tmpdir(), 'ratchet-chromium-'));
     const html = pathToFileURL(join(referenceDir, 'run', 'final_improvement_report.html')).href;
-    const { stdout } = await execa(
+    const stdout = execFileSync(
       'chromium',
       [
         '--headless',
@@ -141,7 +141,7 @@ describe('ratchet demo (the whole loop against the Plex simulator, through the r
         '--dump-dom',
         html,
       ],
-      { timeout: 90_000 },
+      { timeout: 90_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
     expect((stdout.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
     expect(stdout).toContain('simdb-normalize-titles');
