@@ -472,7 +472,10 @@ export class LoopEngine {
 
   private async stepDecide(fix: Fix, applied: AppliedFix, test: TestResult): Promise<Cursor> {
     const record = this.currentRecord();
-    const objectiveBefore = this.state.currentObjective;
+    // The numbers the judge compared: the test's own measurement before the fix when it took one.
+    const objectiveBefore = test.before
+      ? objectiveValue(this.options.objective, test.before).value
+      : this.state.currentObjective;
     const after = test.after ? objectiveValue(this.options.objective, test.after.metrics).value : null;
     switch (test.decision) {
       case 'KEEP': {
