@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
+  attachReportWriter,
   type LoadedConfig,
   type LoopState,
   loadConfig,
@@ -9,7 +10,6 @@ import {
   RatchetError,
   type RunOutcome,
   RunStore,
-  writeFinalReports,
 } from '@ratchet/core';
 import { EXIT } from '../exit-codes.js';
 import { CLI_FILE } from '../paths.js';
@@ -92,18 +92,12 @@ export async function executeRun(
       resolveFrom: [CLI_FILE],
     });
     progress.attach(run.events);
+    attachReportWriter(run.events, run.store, progress.logger());
     let outcome: RunOutcome;
     try {
       outcome = await run.engine.run(mode);
     } finally {
       progress.done();
-      const state = run.store.hasState() ? run.store.loadState() : undefined;
-      // The loop's outcome stands even if a report cannot be written; say so and go on.
-      try {
-        if (state) writeFinalReports(run.store, state, run.store.loadDecisions());
-      } catch (error) {
-        progress.line(`warn: could not write the final report: ${(error as Error).message}`);
-      }
     }
     return { outcome, state: run.store.loadState(), outDir: run.store.outDir };
   } finally {

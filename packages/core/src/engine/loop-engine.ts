@@ -35,7 +35,6 @@ import { describeError, RatchetError } from '../errors/ratchet-error.js';
 import { evaluatePolicies } from '../policies/builtin.js';
 import { renderIterationSummaryMarkdown } from '../reports/index.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
-import { Journal } from '../state/journal.js';
 import type { RunStore } from '../state/run-store.js';
 import { improvementPct, objectiveValue } from './objective.js';
 
@@ -109,17 +108,19 @@ export class LoopEngine {
   /** Starts a new run, or resumes the one in the output folder. */
   async run(mode: 'start' | 'resume'): Promise<RunOutcome> {
     this.store.lock.acquire();
+    let started = false;
     try {
       this.prepare(mode);
+      started = true;
       this.events.emit('run:start', {
         runId: this.state.runId,
         outDir: this.store.outDir,
         resumed: mode === 'resume',
       });
-      const outcome = await this.loop();
-      this.events.emit('run:end', { state: this.state });
-      return outcome;
+      return await this.loop();
     } finally {
+      // Also after a failure: the state was saved, and report writers want the last word.
+      if (started) this.events.emit('run:end', { state: this.state });
       this.store.lock.release();
     }
   }
@@ -129,7 +130,7 @@ export class LoopEngine {
     if (mode === 'resume') {
       this.state = this.store.loadState();
       this.decisions = this.store.loadDecisions();
-      const torn = readTornTail(this.store);
+      const torn = this.store.journal.tornTail;
       if (torn) this.log.warn(`journal: ignored a torn last line left by a crash (${torn.length} bytes)`);
       if (this.state.status === 'finished') return;
       this.state.status = 'running';
@@ -794,10 +795,6 @@ export class LoopEngine {
       throw error;
     }
   }
-}
-
-function readTornTail(store: RunStore): string | null {
-  return Journal.read(store.path('journal')).tornTail;
 }
 
 function safeName(id: string): string {

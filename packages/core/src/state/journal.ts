@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 
 export interface JournalEntry {
   seq: number;
@@ -30,10 +39,15 @@ function checksum(body: string): string {
  */
 export class Journal {
   private seq: number;
+  /** A torn last line found (and cut off) when the journal was opened, for the caller to report. */
+  readonly tornTail: string | null;
 
   constructor(private readonly path: string) {
-    const { entries } = existsSync(path) ? Journal.read(path) : { entries: [] };
+    const { entries, tornTail } = existsSync(path) ? Journal.read(path) : { entries: [], tornTail: null };
     this.seq = entries.at(-1)?.seq ?? 0;
+    this.tornTail = tornTail;
+    // Cut the torn line off, so the next entry starts on a line of its own.
+    if (tornTail !== null) truncateSync(path, statSync(path).size - Buffer.byteLength(tornTail));
   }
 
   append(entry: Omit<JournalEntry, 'seq' | 'at'>): JournalEntry {
