@@ -34,6 +34,7 @@ export async function aggregatePlexLogs(options: AggregatePlexLogsOptions): Prom
       maxLineChars: options.maxLineChars,
       signal: options.signal,
       onLineAt: (text, start, end) => aggregator.lineAt(text, start, end),
+      onLineBytes: (bytes, start, end) => aggregator.lineBytes(bytes, start, end),
     });
     aggregator.fileRead(stats, fileProblems);
     aggregator.endFile();
