@@ -9,6 +9,7 @@ export * from './contracts/logger.js';
 export * from './contracts/phase.js';
 export * from './contracts/phase-module.js';
 export * from './contracts/schemas.js';
+export * from './contracts/actions.js';
 export * from './contracts/state.js';
 export * from './di/tokens.js';
 export * from './engine/create-run.js';

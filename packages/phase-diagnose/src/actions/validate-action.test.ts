@@ -22,11 +22,11 @@ describe('checkAction', () => {
   });
 
   it('names the missing or wrongly typed field', () => {
-    expect(checkAction({ type: 'set-pref', bundleId: 'x', key: 'k', value: 3 })).toEqual([
+    expect(checkAction({ type: 'set-pref', bundleId: 'x', key: 'k', value: { nested: 3 } })).toEqual([
       expect.objectContaining({ path: 'value' }),
     ]);
     expect(checkAction({ type: 'command', argv: [] })).toEqual([
-      { path: 'argv', message: 'needs at least the program' },
+      { path: 'argv', message: 'must hold at least the program name' },
     ]);
     expect(checkAction({ type: 'json-set', file: 'f.json', path: 'a.b', value: () => 1 })[0]?.path).toBe(
       'value',
