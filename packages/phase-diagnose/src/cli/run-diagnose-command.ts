@@ -8,9 +8,9 @@ import {
   isRatchetError,
   type Logger,
   RatchetError,
+  writeFileAtomic,
 } from '@ratchet/core';
 import { z } from 'zod';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import { diagnose } from '../phase/diagnose-phase.js';
 import { DEFAULT_THRESHOLDS } from '../ranking/rank-fixes.js';
 import { renderReport } from '../report/render-report.js';

@@ -9,11 +9,11 @@ import {
   type Logger,
   RatchetError,
   silentLogger,
+  writeFileAtomic,
 } from '@ratchet/core';
 import { z } from 'zod';
 import { assembleDiagnosis, explainErrorTypes, scoreFix } from '../diagnosis/build-diagnosis.js';
 import { runExternalDiagnoser, vetExternalFixes } from '../external/run-external-diagnoser.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import type { DiagnoseOptions } from '../options/diagnose-options.js';
 import { renderReport } from '../report/render-report.js';
 import { type LoadedRule, loadRuleSet } from '../rules/load-rules.js';
