@@ -5,6 +5,7 @@ export {
   type AggregateGenericLogsOptions,
   aggregateGenericLogs,
   type GenericMetricRule,
+  loadMetricRuleFile,
 } from './aggregating/generic-aggregator.js';
 export {
   computeRates,
@@ -16,6 +17,11 @@ export {
   type PlexWindow,
 } from './aggregating/plex-aggregator.js';
 export { compileRules, loadRuleFile, RuleSet } from './aggregating/rules.js';
+export {
+  ServerLogAggregator,
+  type ServerLogBreakdown,
+  type ServerLogMetrics,
+} from './aggregating/server-log-aggregator.js';
 export {
   type AggregateCommandOptions,
   type CommandIo,
@@ -33,7 +39,12 @@ export {
 } from './mining/template-miner.js';
 export { createAggregatePhase, measure, writeAggregateReports } from './phase/aggregate-phase.js';
 export { type AggregateOptions, AggregateOptionsSchema, parseAggregateOptions } from './phase/options.js';
-export { discoverLogFiles, type LogFile } from './reading/discover.js';
+export {
+  discoverLogFiles,
+  discoverServerLogFiles,
+  isServerLogName,
+  type LogFile,
+} from './reading/discover.js';
 export {
   DEFAULT_MAX_LINE_CHARS,
   type ReadProblem,

@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { LogRule } from '@ratchet/plex';
 import { describe, expect, it } from 'vitest';
 import { generatePlexLog } from '../../../../bench/aggregate/generate-plex-log.js';
 import { discoverLogFiles } from '../reading/discover.js';
 import { readLines } from '../reading/line-reader.js';
-import { PLEX_SAMPLES_DIR, testdir } from '../testdir.test-helpers.js';
+import { PLEX_SAMPLES_DIR, plexLine, testdir } from '../testdir.test-helpers.js';
 import { toPlexWindow } from '../window/resolve-window.js';
 import { aggregatePlexLogs } from './aggregate-logs.js';
 import { PlexAggregator } from './plex-aggregator.js';
@@ -51,5 +52,102 @@ describe('the fast path for plain records', () => {
     expect(windowed.metrics.records).toBeGreaterThan(0);
     expect(windowed.metrics.records).toBeLessThan(fast.metrics.records ?? 0);
     expect(windowed).toEqual(await fullPathOnly([path], window));
+  });
+});
+
+/** The measurement through the byte path with a given read chunk size (to cut lines at every place). */
+async function bytePath(paths: string[], chunkBytes: number, rules: LogRule[] = []) {
+  const aggregator = new PlexAggregator({ rules });
+  const { files } = await discoverLogFiles(paths);
+  for (const file of files) {
+    aggregator.beginFile(file.path, file.agent);
+    const { stats, problems } = await readLines(file.path, (line) => aggregator.line(line), {
+      chunkBytes,
+      onLineBytes: (bytes, start, end) => aggregator.lineBytes(bytes, start, end),
+    });
+    aggregator.fileRead(stats, problems);
+    aggregator.endFile();
+  }
+  return aggregator.result({});
+}
+
+async function fullPathWithRules(paths: string[], rules: LogRule[]) {
+  const aggregator = new PlexAggregator({ rules });
+  const { files } = await discoverLogFiles(paths);
+  for (const file of files) {
+    aggregator.beginFile(file.path, file.agent);
+    const { stats, problems } = await readLines(file.path, (line) => aggregator.line(line));
+    aggregator.fileRead(stats, problems);
+    aggregator.endFile();
+  }
+  return aggregator.result({});
+}
+
+describe('the byte path', () => {
+  it('gives exactly the result of the full path on every real sample, whatever the chunk size', async () => {
+    for (const name of await readdir(PLEX_SAMPLES_DIR)) {
+      const path = join(PLEX_SAMPLES_DIR, name);
+      const full = await fullPathOnly([path]);
+      for (const chunkBytes of [1, 7, 100, 1 << 16]) {
+        expect(await bytePath([path], chunkBytes), `${name} in ${chunkBytes}-byte chunks`).toEqual(full);
+      }
+    }
+  });
+
+  it('gives exactly the result of the full path on broken and non-ASCII input cut at odd places', async () => {
+    const record = (message: string, level = 'DEBUG', thread = '7f6f4ebd0700') =>
+      plexLine('2026-01-01 00:00:00,000', thread, level, 'agentkit:961', message);
+    const content = Buffer.concat([
+      Buffer.from(
+        `${record('Starting')}\r\n${record("Searching for matches for {'id': '7', 'name': 'Amélie'}")}\n`,
+      ),
+      Buffer.from(`${record('Title WALL·E scored 40 (threshold 85)')}\n${record('bad bytes ')}`),
+      Buffer.from([0xff, 0xc3]),
+      Buffer.from(`\n${record('nul\0inside')}\n${record('literal \uFFFD replacement')}\n`),
+      Buffer.from(`${record(`Error opening URL 'http://api.simdb.example/v2/x'`, 'ERROR')}\n`),
+      Buffer.from(`${record('Exception in the search function (most recent call last):', 'CRITICAL')}\n`),
+      Buffer.from('  File "x.py", line 1, in f\nHTTPError: HTTP Error 404: Not Found\n'),
+      Buffer.from(`${record(`a ${'é'.repeat(300)} <urlopen error timed out>`, 'WARNING', '-490f4450')}\n`),
+      Buffer.from(`${record('x'.repeat(3000))}\n${record('Search Query did not pull any results')}\n`),
+      Buffer.from(
+        record('last line without a newline, Handling request GET /a/X0FnZW50S2l0OlVwZGF0ZU1ldGFkYXRh'),
+      ),
+    ]);
+    const dir = await testdir({ 'com.plexapp.agents.simdb.log': content });
+    const rules: LogRule[] = [
+      {
+        name: 'low score',
+        category: 'title-mismatch',
+        message: 'scored (?<value>\\d+) \\(threshold',
+        contains: ['scored'],
+        valueBelow: 85,
+        titleMatchFailure: true,
+      },
+      { name: 'starting', category: 'plugin-start', message: '^Starting' },
+    ];
+    for (const chosen of [[], rules]) {
+      const full = await fullPathWithRules([dir], chosen);
+      expect(full.metrics.records).toBe(12);
+      for (const chunkBytes of [1, 3, 64, 1000, 1 << 18]) {
+        expect(await bytePath([dir], chunkBytes, chosen), `${chunkBytes}-byte chunks`).toEqual(full);
+      }
+    }
+  });
+
+  it('cuts a line longer than the cap exactly as the string path does', async () => {
+    const dir = await testdir({ 'a.log': `short\n${'y'.repeat(5000)}\r\n${'é'.repeat(3000)}\nend` });
+    const path = join(dir, 'a.log');
+    const viaStrings: string[] = [];
+    const expected = await readLines(path, (line) => viaStrings.push(line), { maxLineChars: 4000 });
+    for (const chunkBytes of [5, 999, 1 << 16]) {
+      const viaBytes: string[] = [];
+      const outcome = await readLines(path, (line) => viaBytes.push(line), {
+        maxLineChars: 4000,
+        chunkBytes,
+        onLineBytes: () => false,
+      });
+      expect(viaBytes).toEqual(viaStrings);
+      expect(outcome).toEqual(expected);
+    }
   });
 });

@@ -1,15 +1,93 @@
-import type { AggregateResult, ErrorType } from '@ratchet/core';
+import { readFile } from 'node:fs/promises';
+import type { AggregateResult, ErrorType, ItemOutcome } from '@ratchet/core';
 import { RatchetError } from '@ratchet/core';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { TemplateMiner } from '../mining/template-miner.js';
 import { discoverLogFiles } from '../reading/discover.js';
 import { type ReadProblem, readLines } from '../reading/line-reader.js';
-import { computeRates } from './plex-aggregator.js';
+import { computeRates, detach } from './plex-aggregator.js';
 
 export interface GenericMetricRule {
   name: string;
   /** A regular expression tested on the message. */
   message: string;
   levels?: string[];
+  /** A record matched by this rule marks its item (the `item` group) as failed. */
+  failure?: boolean;
+}
+
+const MAX_ITEMS = 100_000;
+const MAX_ITEMS_PER_TYPE = 200;
+
+const GenericMetricRuleSchema = z
+  .object({
+    name: z.string().min(1),
+    message: z.string().min(1),
+    levels: z.array(z.string().min(1)).optional(),
+    failure: z.boolean().optional(),
+  })
+  .strict();
+const MetricRuleFileSchema = z.union([
+  z.array(GenericMetricRuleSchema),
+  z.object({ metrics: z.array(GenericMetricRuleSchema) }).strict(),
+  z.object({ rules: z.array(GenericMetricRuleSchema) }).strict(),
+]);
+
+/**
+ * Reads the metric rules of the generic preset from a YAML or JSON file: a list of
+ * `{name, message, levels?, failure?}`, or `{metrics: [...]}` / `{rules: [...]}`.
+ */
+export async function loadMetricRuleFile(path: string): Promise<GenericMetricRule[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `cannot read metric rule file ${path}: ${(error as Error).message}`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `metric rule file ${path} does not parse: ${(error as Error).message}`,
+    );
+  }
+  const parsed = MetricRuleFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `metric rule file ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+      {
+        hint: 'each metric rule needs name and message (a regular expression); levels and failure are optional',
+      },
+    );
+  }
+  const rules = Array.isArray(parsed.data)
+    ? parsed.data
+    : 'metrics' in parsed.data
+      ? parsed.data.metrics
+      : parsed.data.rules;
+  rules.forEach((rule, index) => {
+    compileMetricRegex(rule.message, `metric rule file ${path}: [${index}] (${rule.name}).message`);
+  });
+  return rules;
+}
+
+function compileMetricRegex(pattern: string, where: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `${where}: invalid regular expression: ${(error as Error).message}`,
+    );
+  }
 }
 
 export interface AggregateGenericLogsOptions {
@@ -18,6 +96,7 @@ export interface AggregateGenericLogsOptions {
   lineFormat: string;
   metrics?: GenericMetricRule[];
   window?: { start?: string; end?: string };
+  maxLineChars?: number;
   signal?: AbortSignal;
 }
 
@@ -49,20 +128,15 @@ export function compileLineFormat(lineFormat: string, where = 'lineFormat'): Reg
  */
 export async function aggregateGenericLogs(options: AggregateGenericLogsOptions): Promise<AggregateResult> {
   const format = compileLineFormat(options.lineFormat);
-  const rules = (options.metrics ?? []).map((rule, index) => {
-    try {
-      return {
-        ...rule,
-        regex: new RegExp(rule.message),
-        levelSet: rule.levels ? new Set(rule.levels) : undefined,
-      };
-    } catch (error) {
-      throw new RatchetError(
-        'INPUT_INVALID',
-        `metrics[${index}].message: invalid regular expression: ${(error as Error).message}`,
-      );
-    }
-  });
+  const rules = (options.metrics ?? []).map((rule, index) => ({
+    ...rule,
+    regex: compileMetricRegex(rule.message, `metrics[${index}] (${rule.name}).message`),
+    levelSet: rule.levels ? new Set(rule.levels.map((level) => level.toUpperCase())) : undefined,
+  }));
+  const hasItems = format.source.includes('(?<item>');
+  const items = new Map<string, boolean>();
+  let itemsDropped = 0;
+  const typeItems = new Map<number, Set<string>>();
   const start = options.window?.start === undefined ? undefined : Date.parse(options.window.start);
   const end = options.window?.end === undefined ? undefined : Date.parse(options.window.end);
   const metrics: Record<string, number> = { records: 0, errorRecords: 0, unparsedLines: 0 };
@@ -95,14 +169,32 @@ export async function aggregateGenericLogs(options: AggregateGenericLogsOptions)
         }
         const message = groups.message ?? line;
         const level = groups.level?.toUpperCase();
+        const item = hasItems && groups.item ? groups.item : undefined;
         metrics.records = (metrics.records ?? 0) + 1;
+        let failed = false;
         for (const rule of rules) {
           if (rule.levelSet && (level === undefined || !rule.levelSet.has(level))) continue;
-          if (rule.regex.test(message)) metrics[rule.name] = (metrics[rule.name] ?? 0) + 1;
+          if (rule.regex.test(message)) {
+            metrics[rule.name] = (metrics[rule.name] ?? 0) + 1;
+            if (rule.failure) failed = true;
+          }
         }
-        if (level !== undefined && ERROR_LEVELS.has(level)) {
+        const isError = level !== undefined && ERROR_LEVELS.has(level);
+        if (item !== undefined) {
+          const known = items.get(item);
+          if (known === undefined) {
+            if (items.size < MAX_ITEMS) items.set(detach(item), !(failed || isError));
+            else itemsDropped += 1;
+          } else if (known && (failed || isError)) items.set(item, false);
+        }
+        if (isError) {
           metrics.errorRecords = (metrics.errorRecords ?? 0) + 1;
           const cluster = miner.add(message);
+          if (item !== undefined) {
+            const set = typeItems.get(cluster.id) ?? new Set<string>();
+            if (set.size < MAX_ITEMS_PER_TYPE) set.add(detach(item));
+            typeItems.set(cluster.id, set);
+          }
           const existing = errorTypes.get(cluster.id);
           if (existing) existing.count += 1;
           else
@@ -121,7 +213,7 @@ export async function aggregateGenericLogs(options: AggregateGenericLogsOptions)
             errorType.examples?.push(line.slice(0, 2000));
         }
       },
-      { signal: options.signal },
+      { signal: options.signal, maxLineChars: options.maxLineChars },
     );
     files.push({ path: file.path, lines: stats.lines });
     problems.push(...fileProblems);
@@ -130,15 +222,32 @@ export async function aggregateGenericLogs(options: AggregateGenericLogsOptions)
   for (const [clusterId, errorType] of errorTypes) {
     const cluster = miner.clusters()[clusterId - 1];
     const template = cluster ? TemplateMiner.template(cluster) : '<*>';
-    types.push({ ...errorType, id: `unknown:${template.slice(0, 80)}`, template });
+    const named = typeItems.get(clusterId);
+    types.push({
+      ...errorType,
+      id: `unknown:${template.slice(0, 80)}`,
+      template,
+      ...(named && named.size > 0 ? { items: [...named] } : {}),
+    });
   }
   types.sort((a, b) => b.count - a.count);
+  const outcomes: ItemOutcome[] = [...items.entries()].map(([item, ok]) => ({ item, ok }));
+  const reported: Array<{ file?: string; kind: string; message: string }> = problems.map((problem) => ({
+    ...problem,
+  }));
+  if (itemsDropped > 0) {
+    reported.push({
+      kind: 'items-capped',
+      message: `more than ${MAX_ITEMS} items: ${itemsDropped} record(s) of further items were not listed in items`,
+    });
+  }
   return {
+    ...(hasItems ? { items: outcomes } : {}),
     window: options.window ?? {},
     files,
     metrics,
     rates: computeRates(metrics),
     errorTypes: types,
-    problems: problems.map((problem) => ({ ...problem })),
+    problems: reported,
   };
 }

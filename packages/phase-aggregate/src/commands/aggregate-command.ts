@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { describeError, isRatchetError, RatchetError } from '@ratchet/core';
+import { compileLineFormat } from '../aggregating/generic-aggregator.js';
 import { measure } from '../phase/aggregate-phase.js';
 import { parseAggregateOptions } from '../phase/options.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
@@ -19,7 +20,12 @@ export interface AggregateCommandOptions {
   agents?: string[];
   format: 'json' | 'md';
   output?: string;
+  /** Plex preset: error rule files. Generic preset: metric rule files (`{name, message, levels?, failure?}`). */
   rules?: string[];
+  /** The generic preset's line format: a JavaScript regex with named groups `message`, and `ts`, `level`, `item`. */
+  lineFormat?: string;
+  /** Plex preset: also read `Plex Media Server.log` into a separate `serverLog` breakdown. */
+  includeServerLog?: boolean;
 }
 
 /** Prints a RatchetError (or any error) and returns the exit code: 2 for bad usage, 1 otherwise. */
@@ -37,18 +43,40 @@ export async function runAggregateCommand(opts: AggregateCommandOptions, io: Com
     if (opts.format !== 'json' && opts.format !== 'md') {
       throw new RatchetError('USAGE', `--format: ${JSON.stringify(opts.format)} is not one of json, md`);
     }
-    if (opts.preset !== undefined && opts.preset !== 'plex') {
+    const preset = opts.preset ?? 'plex';
+    if (preset !== 'plex' && preset !== 'generic') {
+      throw new RatchetError('USAGE', `--preset: ${JSON.stringify(opts.preset)} is not one of plex, generic`);
+    }
+    if (preset === 'generic') {
+      if (opts.lineFormat === undefined || opts.lineFormat.length === 0) {
+        throw new RatchetError('USAGE', '--line-format: the generic preset needs a line-format regex', {
+          hint: 'a JavaScript regular expression with a named group (?<message>...), and optionally (?<ts>...), (?<level>...), (?<item>...)',
+        });
+      }
+      if (opts.paths.length === 0)
+        throw new RatchetError('USAGE', 'PATH: the generic preset needs log files or folders');
+      if (opts.agents && opts.agents.length > 0)
+        throw new RatchetError('USAGE', '--agent: bundle ids apply to the plex preset only');
+      if (opts.includeServerLog)
+        throw new RatchetError(
+          'USAGE',
+          '--include-server-log: the server log applies to the plex preset only',
+        );
+      compileLineFormat(opts.lineFormat, '--line-format');
+    } else if (opts.lineFormat !== undefined) {
       throw new RatchetError(
         'USAGE',
-        `--preset: ${JSON.stringify(opts.preset)} is not supported here; use plex (the generic preset needs a config with lineFormat)`,
+        '--line-format: applies to the generic preset only (add --preset generic)',
       );
     }
     const options = parseAggregateOptions(
       {
-        preset: 'plex',
+        preset,
         ...(opts.paths.length > 0 ? { logs: opts.paths } : {}),
         ...(opts.agents && opts.agents.length > 0 ? { agents: opts.agents } : {}),
         ...(opts.rules && opts.rules.length > 0 ? { rules: opts.rules } : {}),
+        ...(opts.lineFormat !== undefined ? { lineFormat: opts.lineFormat } : {}),
+        ...(opts.includeServerLog ? { includeServerLog: true } : {}),
       },
       process.cwd(),
     );
@@ -68,7 +96,7 @@ export async function runAggregateCommand(opts: AggregateCommandOptions, io: Com
     const { files, metrics, rates, errorTypes } = result;
     const text =
       opts.format === 'json'
-        ? `${JSON.stringify({ window: result.window, files, metrics, rates, errorTypes, items: result.items, problems: result.problems }, null, 2)}\n`
+        ? `${JSON.stringify({ window: result.window, files, metrics, rates, errorTypes, items: result.items, ...(result.serverLog !== undefined ? { serverLog: result.serverLog } : {}), problems: result.problems }, null, 2)}\n`
         : renderAggregateMarkdown(result);
     if (opts.output !== undefined) {
       await writeFileAtomic(resolve(opts.output), text);

@@ -10,7 +10,7 @@ import type {
 import { AggregateResultSchema } from '@ratchet/core';
 import { defaultPlexLogsDir, type LogRule } from '@ratchet/plex';
 import { aggregatePlexLogs } from '../aggregating/aggregate-logs.js';
-import { aggregateGenericLogs } from '../aggregating/generic-aggregator.js';
+import { aggregateGenericLogs, loadMetricRuleFile } from '../aggregating/generic-aggregator.js';
 import { loadRuleFile } from '../aggregating/rules.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
 import { renderAggregateMarkdown } from '../report/markdown.js';
@@ -34,10 +34,14 @@ export async function measure(request: MeasureRequest): Promise<AggregateResult>
         : [options.logs]
       : [defaultPlexLogsDir()];
   if (options.preset === 'generic') {
+    // In the generic preset, rule files hold metric rules; they come after the inline ones.
+    const metrics = [...(options.metrics ?? [])];
+    for (const file of options.rules ?? []) metrics.push(...(await loadMetricRuleFile(file)));
     return aggregateGenericLogs({
       paths,
       lineFormat: options.lineFormat ?? '',
-      metrics: options.metrics,
+      metrics,
+      maxLineChars: options.maxLineChars,
       window,
       signal: request.signal,
     });
@@ -50,6 +54,7 @@ export async function measure(request: MeasureRequest): Promise<AggregateResult>
     window,
     rules,
     maxLineChars: options.maxLineChars,
+    includeServerLog: options.includeServerLog,
     signal: request.signal,
     onFile: request.onFile,
   });

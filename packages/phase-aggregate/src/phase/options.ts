@@ -17,9 +17,11 @@ export const AggregateOptionsSchema = z
           name: z.string().min(1),
           message: z.string().min(1),
           levels: z.array(z.string()).optional(),
+          failure: z.boolean().optional(),
         }),
       )
       .optional(),
+    includeServerLog: z.boolean().optional(),
     maxLineChars: z.number().int().positive().optional(),
   })
   .strict();

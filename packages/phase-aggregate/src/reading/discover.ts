@@ -12,6 +12,8 @@ export interface LogFile {
 export interface DiscoverOptions {
   /** Keep only these bundle ids. */
   agents?: string[];
+  /** Leave out `Plex Media Server*.log` files given by name (they are read as the server log). */
+  excludeServerLogs?: boolean;
 }
 
 function agentOf(path: string): string {
@@ -101,6 +103,50 @@ export async function discoverLogFiles(
   const files = found
     .sort(compareLogFilesOldestFirst)
     .map((path) => ({ path, agent: agentOf(path) }))
-    .filter((file) => wanted === undefined || wanted.has(file.agent));
+    .filter((file) => wanted === undefined || wanted.has(file.agent))
+    .filter((file) => !options.excludeServerLogs || !isServerLogName(basename(file.path)));
   return { files, problems };
+}
+
+/** `Plex Media Server.log`, rotated to `Plex Media Server.1.log` ... `.5.log` (and maybe gzipped). */
+const SERVER_LOG_NAME = /^Plex Media Server(?:\.(\d+))?\.log(?:\.gz)?$/;
+
+export function isServerLogName(name: string): boolean {
+  return SERVER_LOG_NAME.test(name);
+}
+
+function serverLogRotation(path: string): number {
+  return Number(SERVER_LOG_NAME.exec(basename(path))?.[1] ?? 0);
+}
+
+/**
+ * The main server log files under `paths`, oldest first: those in a server's `Logs` folder (one
+ * that holds `PMS Plugin Logs`) and those given by name. Unreadable paths are left to
+ * `discoverLogFiles`, which reports them.
+ */
+export async function discoverServerLogFiles(paths: string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const given of paths) {
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(given);
+    } catch {
+      continue;
+    }
+    if (!info.isDirectory()) {
+      if (isServerLogName(basename(given))) found.add(given);
+      continue;
+    }
+    try {
+      if (!(await stat(join(given, PLUGIN_LOGS_FOLDER))).isDirectory()) continue;
+      for (const entry of await readdir(given)) {
+        if (!isServerLogName(entry)) continue;
+        const path = join(given, entry);
+        if ((await stat(path)).isFile()) found.add(path);
+      }
+    } catch {
+      // not a server Logs folder, or it cannot be listed: no server log to read
+    }
+  }
+  return [...found].sort((a, b) => serverLogRotation(b) - serverLogRotation(a) || (a < b ? -1 : 1));
 }

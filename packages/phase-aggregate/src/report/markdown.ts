@@ -1,4 +1,5 @@
 import type { AggregateResult, Rate } from '@ratchet/core';
+import type { ServerLogBreakdown } from '../aggregating/server-log-aggregator.js';
 
 const MAX_ERROR_TYPES_SHOWN = 20;
 
@@ -67,6 +68,18 @@ export function renderAggregateMarkdown(result: AggregateResult): string {
   if (items.length > 0) {
     const failed = items.filter((item) => !item.ok).length;
     out.push('## Items', '', `${items.length} items seen, ${failed} with an error or a failed match.`, '');
+  }
+  const server = result.serverLog as ServerLogBreakdown | undefined;
+  if (server !== undefined) {
+    out.push('## Server log (Plex Media Server.log, not in the metrics above)', '');
+    out.push(`Files: ${server.files.length}`, '', '| metric | count |', '| --- | ---: |');
+    for (const [name, value] of Object.entries(server.metrics)) out.push(`| ${name} | ${value} |`);
+    for (const [level, value] of Object.entries(server.levels))
+      out.push(`| level ${cell(level)} | ${value} |`);
+    out.push('');
+    for (const template of server.errorTemplates)
+      out.push(`- ${template.count} x \`${cell(template.template.replace(/`/g, "'"))}\``);
+    if (server.errorTemplates.length > 0) out.push('');
   }
   const problems = result.problems ?? [];
   out.push('## Unparsed and unreadable inputs', '');
