@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most slow tests wait on subprocesses and servers, not the CPU: two files at a time on 2 cores.
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });
