@@ -28,11 +28,7 @@ const GenericMetricRuleSchema = z
     failure: z.boolean().optional(),
   })
   .strict();
-const MetricRuleFileSchema = z.union([
-  z.array(GenericMetricRuleSchema),
-  z.object({ metrics: z.array(GenericMetricRuleSchema) }).strict(),
-  z.object({ rules: z.array(GenericMetricRuleSchema) }).strict(),
-]);
+const MetricRuleListSchema = z.array(GenericMetricRuleSchema);
 
 /**
  * Reads the metric rules of the generic preset from a YAML or JSON file: a list of
@@ -57,22 +53,26 @@ export async function loadMetricRuleFile(path: string): Promise<GenericMetricRul
       `metric rule file ${path} does not parse: ${(error as Error).message}`,
     );
   }
-  const parsed = MetricRuleFileSchema.safeParse(data);
+  // A list, or the list under `metrics` or `rules`: validated as a list so that errors name the rule.
+  const record =
+    typeof data === 'object' && data !== null && !Array.isArray(data)
+      ? (data as Record<string, unknown>)
+      : undefined;
+  const key = record === undefined ? undefined : 'metrics' in record ? 'metrics' : 'rules';
+  const list = record === undefined ? data : record[key ?? 'rules'];
+  const parsed = MetricRuleListSchema.safeParse(list);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    const where = [...(key === undefined ? [] : [key]), ...(issue?.path ?? [])].join('.');
     throw new RatchetError(
       'INPUT_INVALID',
-      `metric rule file ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+      `metric rule file ${path}: ${where || '(root)'}: ${issue?.message ?? 'invalid'}`,
       {
-        hint: 'each metric rule needs name and message (a regular expression); levels and failure are optional',
+        hint: 'a list of {name, message, levels?, failure?}, or that list under "metrics"; message is a regular expression',
       },
     );
   }
-  const rules = Array.isArray(parsed.data)
-    ? parsed.data
-    : 'metrics' in parsed.data
-      ? parsed.data.metrics
-      : parsed.data.rules;
+  const rules = parsed.data;
   rules.forEach((rule, index) => {
     compileMetricRegex(rule.message, `metric rule file ${path}: [${index}] (${rule.name}).message`);
   });
