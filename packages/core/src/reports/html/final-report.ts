@@ -123,7 +123,7 @@ function renderCharts(model: ReportModel): string {
   const metricCharts = model.metricSeries
     .map(
       (series, index) =>
-        `<figure id="${e(uniqueId(usedIds, htmlId('metric', series.name), index))}">${renderLineChartSvg({ title: series.name, points: series.points, xLabel: 'iteration', width: 360, height: 210, color: '#7c3aed' })}</figure>`,
+        `<figure id="${e(uniqueId(usedIds, htmlId('metric', series.name), index))}">${renderLineChartSvg({ title: series.title, points: series.points, xLabel: 'iteration', width: 360, height: 210, color: '#7c3aed' })}</figure>`,
     )
     .join('\n');
   return `<section id="charts"><h2>Over the iterations</h2>

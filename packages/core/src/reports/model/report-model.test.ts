@@ -76,9 +76,17 @@ describe('the report model', () => {
     const built = model(run);
     expect(built.objectiveSeries.map((point) => point.label)).toEqual(['baseline', '#1', '#2', '#3']);
     expect(built.objectiveSeries[2]?.value).toBeNull();
-    expect(
-      built.metricSeries.find((series) => series.name === 'updateOps')?.points.map((p) => p.value),
-    ).toEqual([360, 360, null, 360]);
+    // Charted per search: the windows of a baseline and of a test see different traffic.
+    const perSearch = (metrics: Record<string, number> | null | undefined) =>
+      metrics?.updateOps === undefined ? null : metrics.updateOps / (metrics.searchOps ?? 0);
+    const updates = built.metricSeries.find((series) => series.name === 'updateOps');
+    expect(updates?.title).toBe('updateOps per searchOps');
+    expect(updates?.points.map((p) => p.value)).toEqual([
+      perSearch(run.state.baselineMetrics),
+      perSearch(run.state.iterationHistory[0]?.metrics),
+      null,
+      perSearch(run.state.iterationHistory[2]?.metrics),
+    ]);
   });
 
   it('follows the ratchet through the decisions: a rollback returns to the level before it', () => {
@@ -95,7 +103,7 @@ describe('the report model', () => {
     expect(built.objectiveSeries.at(-1)).toEqual({ label: 'now', value: 0.1075 });
     expect(built.metricSeries.find((series) => series.name === 'urlErrors')?.points.at(-1)).toEqual({
       label: 'now',
-      value: 20,
+      value: 20 / (now.searchOps ?? 0),
     });
   });
 

@@ -31,6 +31,8 @@ export interface SeriesPoint {
 
 export interface MetricSeries {
   name: string;
+  /** What the chart shows: the metric, or the metric per the objective's denominator. */
+  title: string;
   points: SeriesPoint[];
 }
 
@@ -117,6 +119,31 @@ function compareNumbers(baseline: number | null, final: number | null) {
   const change = final - baseline;
   if (baseline === 0) return { change, changePct: final === 0 ? 0 : null, fromZero: final !== 0 };
   return { change, changePct: (change / Math.abs(baseline)) * 100, fromZero: false };
+}
+
+/**
+ * Each metric over the iterations. When the objective is a rate, metrics are charted per the same
+ * denominator: a 24-hour baseline and a short test window see different traffic, so their raw
+ * counts are not comparable (the denominator itself is still charted as a count).
+ */
+function metricSeries(
+  names: string[],
+  columns: Array<{ label: string; metrics: Readonly<Record<string, number>> | null }>,
+  per: string | undefined,
+): MetricSeries[] {
+  return names.map((name) => {
+    const asRate = per !== undefined && name !== per;
+    return {
+      name,
+      title: asRate ? `${name} per ${per}` : name,
+      points: columns.map((column) => {
+        const value = finiteOrNull(column.metrics?.[name]);
+        if (!asRate) return { label: column.label, value };
+        const denominator = finiteOrNull(column.metrics?.[per]);
+        return { label: column.label, value: value === null || !denominator ? null : value / denominator };
+      }),
+    };
+  });
 }
 
 function metricNames(...sources: Array<Readonly<Record<string, number>> | null | undefined>): string[] {
@@ -448,10 +475,7 @@ export function buildReportModel(input: ValidReportInput): ReportModel {
     metrics: compareMetrics(state.baselineMetrics, state.currentMetrics),
     rates: compareRates(state.baselineMeasurement, state.currentMeasurement),
     objectiveSeries: columns.map((column) => ({ label: column.label, value: column.objective })),
-    metricSeries: names.map((name) => ({
-      name,
-      points: columns.map((column) => ({ label: column.label, value: finiteOrNull(column.metrics?.[name]) })),
-    })),
+    metricSeries: metricSeries(names, columns, state.objective.per),
     decisionSteps: decisionSteps(baseline, sortedDecisions),
     history: state.iterationHistory,
     decisions: sortedDecisions,
