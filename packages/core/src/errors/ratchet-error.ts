@@ -36,6 +36,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
   'PHASE_RESOLVE_FAILED',
   'PHASE_OPTIONS_INVALID',
   'INPUT_INVALID',
+  'STATE_NOT_FOUND',
   'USAGE',
 ]);
 

@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ratchet } from './helpers.js';
+
+const SHARED =
+  process.env.RATCHET_SHARED_DIR ?? fileURLToPath(new URL('../../../../shared/', import.meta.url));
+const sample = (name: string) => join(SHARED, 'plex', 'samples', name);
+const scratch = () => mkdtempSync(join(tmpdir(), 'ratchet-cli-'));
+
+describe('the standalone commands through the real bin', () => {
+  it('answers --help with every command, and exits 2 on an unknown one', () => {
+    const help = ratchet(['--help'], scratch());
+    expect(help.status).toBe(0);
+    for (const command of [
+      'run',
+      'resume',
+      'status',
+      'report',
+      'validate',
+      'init',
+      'aggregate',
+      'templates',
+      'diagnose',
+      'sim',
+      'demo',
+    ]) {
+      expect(help.stdout).toContain(`  ${command}`);
+    }
+    const bogus = ratchet(['frobnicate'], scratch());
+    expect(bogus.status).toBe(2);
+    expect(bogus.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('measures a real plug-in log sample with `aggregate --format json` and diagnoses it with `diagnose`', () => {
+    const dir = scratch();
+    const measured = ratchet(
+      ['aggregate', sample('05_hama_309_anidb_http_403.log'), '--format', 'json'],
+      dir,
+    );
+    expect(measured.status, measured.stderr).toBe(0);
+    const aggregate = JSON.parse(measured.stdout) as {
+      metrics: Record<string, number>;
+      errorTypes: { category: string; httpStatus?: number }[];
+    };
+    expect(aggregate.metrics.records).toBeGreaterThan(0);
+    expect(
+      aggregate.errorTypes.some((type) => type.category === 'http-error' && type.httpStatus === 403),
+    ).toBe(true);
+    writeFileSync(join(dir, 'aggregate.json'), measured.stdout);
+    const diagnosed = ratchet(['diagnose', '--input', 'aggregate.json', '--format', 'json'], dir);
+    expect(diagnosed.status, diagnosed.stderr).toBe(0);
+    const diagnosis = JSON.parse(diagnosed.stdout) as { recommendations?: unknown[]; fixes: unknown[] };
+    expect((diagnosis.recommendations?.length ?? 0) + diagnosis.fixes.length).toBeGreaterThan(0);
+    const markdown = ratchet(['diagnose', '--input', 'aggregate.json'], dir);
+    expect(markdown.stdout).toMatch(/^# /m);
+  });
+
+  it('mines templates from a Loghub log and writes one assignment row per line', () => {
+    const dir = scratch();
+    const out = join(dir, 'assignments.csv');
+    const result = ratchet(
+      [
+        'templates',
+        join(SHARED, 'loghub', 'Apache', 'Apache_2k.log'),
+        '--line-format',
+        '^\\[(?<time>[^\\]]+)\\] \\[(?<level>[^\\]]+)\\] (?<message>.*)$',
+        '--assignments',
+        out,
+      ],
+      dir,
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('line,templateId,template');
+    expect(rows).toHaveLength(2001);
+  });
+
+  it('writes a starter config with `init`, refuses to overwrite it, and `validate` accepts it', () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    expect(ratchet(['init', '--preset', 'plex'], dir).status).toBe(0);
+    const again = ratchet(['init'], dir);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('already exists');
+    const missingToken = ratchet(['validate'], dir, { PLEX_TOKEN: '' });
+    expect(missingToken.status).toBe(2);
+    expect(missingToken.stderr).toContain(
+      'phases.test.with.refresh.token: environment variable PLEX_TOKEN is not set',
+    );
+    const valid = ratchet(['validate', '--json'], dir, { PLEX_TOKEN: 'x', PLEX_DATA_DIR: dir });
+    expect(valid.status, valid.stderr).toBe(0);
+    expect(JSON.parse(valid.stdout).environment).toEqual(expect.arrayContaining(['PLEX_TOKEN', 'PLEX_URL']));
+  });
+
+  it('exits 2 with a hint when there is no run to show', () => {
+    const result = ratchet(['status', '--out', join(scratch(), 'nothing')], scratch());
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('STATE_NOT_FOUND');
+  });
+});
