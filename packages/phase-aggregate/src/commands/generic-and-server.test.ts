@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { aggregatePlexLogs } from '../aggregating/aggregate-logs.js';
 import { PLEX_SAMPLES_DIR, testdir } from '../testdir.test-helpers.js';
-import { runAggregateCommand } from './aggregate-command.js';
+import { type AggregateCommandOptions, runAggregateCommand } from './aggregate-command.js';
 
 function captureIo() {
   const stdout = new PassThrough();
@@ -112,7 +112,10 @@ describe('ratchet aggregate --preset generic', () => {
       ],
     ] as const) {
       const { io, out, err } = captureIo();
-      const code = await runAggregateCommand({ paths: [path], format: 'json', ...options }, io);
+      const code = await runAggregateCommand(
+        { paths: [path], format: 'json', ...options } as AggregateCommandOptions,
+        io,
+      );
       expect(err()).toMatch(pattern);
       expect(code).toBe(2);
       expect(out()).toBe('');
