@@ -99,7 +99,12 @@ program
   .option('--since <when>', 'only records since then: 24h, 30m, or an ISO time')
   .option('--until <when>', 'only records before then (ISO time)')
   .option('--agent <bundle-id...>', 'only these agents')
-  .option('--rules <file...>', 'extra error-type rule files')
+  .option('--rules <file...>', 'extra rule files: error types (plex preset) or metrics (generic preset)')
+  .option(
+    '--line-format <regex>',
+    'generic preset: a regex with named groups message, and optionally ts, level, item',
+  )
+  .option('--include-server-log', 'also read Plex Media Server.log, reported apart from the plug-in metrics')
   .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('md'))
   .option('--output <file>', 'write to a file instead of stdout')
   .action(async (paths, options) =>

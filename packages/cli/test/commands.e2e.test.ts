@@ -58,6 +58,34 @@ describe('the standalone commands through the real bin', () => {
     expect(markdown.stdout).toMatch(/^# /m);
   });
 
+  it('measures any log with the generic preset, a line format and a metric rule file', () => {
+    const dir = scratch();
+    writeFileSync(
+      join(dir, 'app.log'),
+      '2026-01-01 10:00:00 ERROR db timeout for user 7\n2026-01-01 10:00:01 INFO ok for user 8\n2026-01-01 10:00:02 WARN slow timeout for user 9\n',
+    );
+    writeFileSync(join(dir, 'metrics.yaml'), 'metrics:\n  - name: timeouts\n    message: timeout\n');
+    const result = ratchet(
+      [
+        'aggregate',
+        'app.log',
+        '--preset',
+        'generic',
+        '--line-format',
+        '^(?<ts>\\S+ \\S+) (?<level>[A-Z]+) (?<message>.*)$',
+        '--rules',
+        'metrics.yaml',
+        '--format',
+        'json',
+      ],
+      dir,
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).metrics).toMatchObject({ records: 3, errorRecords: 1, timeouts: 2 });
+    const plexWithFormat = ratchet(['aggregate', 'app.log', '--line-format', '(?<message>.*)'], dir);
+    expect(plexWithFormat.status).toBe(2);
+  });
+
   it('mines templates from a Loghub log and writes one assignment row per line', () => {
     const dir = scratch();
     const out = join(dir, 'assignments.csv');

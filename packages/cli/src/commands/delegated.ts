@@ -4,11 +4,13 @@ const io = { stdout: process.stdout, stderr: process.stderr };
 export async function aggregateCommand(
   paths: string[],
   flags: {
-    preset: string;
+    preset: 'plex' | 'generic';
     since?: string;
     until?: string;
     agent?: string[];
     rules?: string[];
+    lineFormat?: string;
+    includeServerLog?: boolean;
     format: 'json' | 'md';
     output?: string;
   },
@@ -22,6 +24,8 @@ export async function aggregateCommand(
       until: flags.until,
       agents: flags.agent,
       rules: flags.rules,
+      lineFormat: flags.lineFormat,
+      includeServerLog: flags.includeServerLog,
       format: flags.format,
       output: flags.output,
     },

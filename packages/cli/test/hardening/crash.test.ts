@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { agentModelFolder, initDataDir } from '@ratchet/plex-sim';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { randomInt, runBin, seededPrng, sha256, treeHash } from './support.js';
+import { filesUnder, randomInt, runBin, seededPrng, sha256, treeHash } from './support.js';
 
 // The demo's library size: big enough that the judge decides most fixes on the first test.
 const ITEMS = 120;
 const DEMO_SEED = 7;
 const CHAIN_SEEDS = [20261124, 8];
-const KILLS_PER_CHAIN = 26;
+const KILLS_PER_CHAIN = 25;
 const TOKEN = 'crash-suite-token-5d1e0b';
 const AGENT_PREFS = join('Plug-in Support', 'Preferences', 'com.plexapp.agents.simdb.xml');
 
@@ -106,9 +106,10 @@ function inspect(dir: string, managed: ManagedFiles, chain: number, how: string)
 const demoArgs = (dir: string) => ['demo', '--out', dir, '--items', String(ITEMS), '--json'];
 
 /** Runs the demo until it finishes (a MONITOR pause exits 3 and the same command goes on). */
-async function runToTheEnd(dir: string, chain: number): Promise<Outcome> {
+async function runToTheEnd(dir: string, chain: number, printed: string[]): Promise<Outcome> {
   for (let attempt = 0; attempt < 10; attempt += 1) {
     const run = await runBin(demoArgs(dir), { env: { PLEX_TOKEN: TOKEN }, timeoutMs: 150_000 });
+    printed.push(run.stdout, run.stderr);
     if (run.code === 3) continue;
     if (run.code !== 0)
       throw new Error(`chain ${chain}: demo exited ${run.code} ${run.signal}: ${run.stderr}`);
@@ -133,17 +134,19 @@ async function crashChain(chain: number, seed: number) {
   const { dir, managed } = await preparedDemoDir();
   const next = seededPrng(seed);
   const points: CrashPoint[] = [];
+  const printed: string[] = [];
   let runs = 0;
   while (points.length < KILLS_PER_CHAIN && runs < KILLS_PER_CHAIN * 3) {
     runs += 1;
     const byJournal = next() < 0.5;
-    const seq = journalLength(dir) + randomInt(next, 1, 5);
-    const delay = randomInt(next, 400, 6000);
+    const seq = journalLength(dir) + randomInt(next, 1, 6);
+    const delay = randomInt(next, 300, 3500);
     const run = await runBin(demoArgs(dir), {
       env: { PLEX_TOKEN: TOKEN, ...(byJournal ? { RATCHET_FAULT_KILL_AFTER_JOURNAL_SEQ: String(seq) } : {}) },
       ...(byJournal ? {} : { killAfterMs: delay }),
       timeoutMs: 150_000,
     });
+    printed.push(run.stdout, run.stderr);
     if (run.signal === 'SIGKILL' && !run.timedOut) {
       points.push(inspect(dir, managed, chain, byJournal ? `journal entry ${seq}` : `${delay} ms`));
     } else if (run.code === 0) {
@@ -152,9 +155,9 @@ async function crashChain(chain: number, seed: number) {
       throw new Error(`chain ${chain}: demo exited ${run.code} ${run.signal}: ${run.stderr}`);
     }
   }
-  const outcome = await runToTheEnd(dir, chain);
+  const outcome = await runToTheEnd(dir, chain, printed);
   const finalPrefs = sha256(readFileSync(join(dir, 'plex-data', AGENT_PREFS)));
-  return { dir, points, outcome, finalPrefs, runs };
+  return { dir, points, outcome, finalPrefs, runs, printed };
 }
 
 describe('crashes: SIGKILL at seeded random moments of the demo loop, then the same command again', () => {
@@ -165,7 +168,7 @@ describe('crashes: SIGKILL at seeded random moments of the demo loop, then the s
   beforeAll(async () => {
     const uninterrupted = (async () => {
       const { dir } = await preparedDemoDir();
-      const outcome = await runToTheEnd(dir, 0);
+      const outcome = await runToTheEnd(dir, 0, []);
       return { outcome, finalPrefs: sha256(readFileSync(join(dir, 'plex-data', AGENT_PREFS))) };
     })();
     // Two crash chains side by side, the uninterrupted reference beside them (mostly waiting on I/O).
@@ -214,5 +217,12 @@ describe('crashes: SIGKILL at seeded random moments of the demo loop, then the s
 
   it('ends with the same preference bytes as the uninterrupted run', () => {
     for (const chain of chains) expect(chain.finalPrefs, chain.dir).toBe(reference.finalPrefs);
+  });
+
+  it('never writes or prints the token, in any file of a crashed run or on stdout and stderr', () => {
+    for (const chain of chains) {
+      expect(chain.printed.filter((text) => text.includes(TOKEN))).toEqual([]);
+      expect(filesUnder(chain.dir).filter((file) => readFileSync(file).includes(TOKEN))).toEqual([]);
+    }
   });
 });
