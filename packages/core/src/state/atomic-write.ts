@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -7,6 +17,12 @@ import { dirname, join } from 'node:path';
  * mix: write a temp file beside it, fsync it, rename it over the target, fsync the folder.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  // A device or a pipe (/dev/stdout, /dev/full, a FIFO) is written in place: renaming a temp file
+  // over it would replace the device with a regular file, and as root even succeed.
+  if (isSpecialFile(path)) {
+    writeFileSync(path, data);
+    return;
+  }
   const folder = dirname(path);
   mkdirSync(folder, { recursive: true });
   const temp = join(folder, `.${randomBytes(6).toString('hex')}.tmp`);
@@ -24,6 +40,15 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw error;
   }
   fsyncFolder(folder);
+}
+
+function isSpecialFile(path: string): boolean {
+  try {
+    const stat = statSync(path);
+    return !stat.isFile() && !stat.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
