@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is Ratchet's environment reference syntax, not a template literal
 import { defineConfig } from '@ratchet/core';
 
 // Ratchet for a real Plex Media Server and its metadata agents.
