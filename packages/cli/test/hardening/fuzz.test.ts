@@ -6,6 +6,7 @@ import { AggregateResultSchema, parseConfig, RatchetError } from '@ratchet/core'
 import { aggregatePlexLogs } from '@ratchet/phase-aggregate';
 import { parseRules } from '@ratchet/phase-diagnose';
 import { describe, expect, it } from 'vitest';
+import { fixtureCopy } from '../helpers.js';
 import { randomInt, runBin, STACK_TRACE, seededPrng } from './support.js';
 
 const SAMPLES = '/work/shared/plex/samples';
@@ -84,6 +85,7 @@ function mutate(next: () => number, config: Record<string, unknown>): { mutated:
     {},
     [1, 'a'],
     true,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an env reference, as a user writes it
     '${NOPE_UNSET}',
   ];
   const choice = randomInt(next, 0, 2);
@@ -148,7 +150,8 @@ describe('bad input: seeded fuzzing of everything Ratchet reads', () => {
     let inputs = 0;
     for (let round = 0; round < 20; round += 1) {
       const broken = Buffer.from(gzip);
-      if (round % 2 === 0) broken[randomInt(next, 10, broken.length - 1)] ^= 0xff;
+      const at = randomInt(next, 10, broken.length - 1);
+      if (round % 2 === 0) broken[at] = (broken[at] ?? 0) ^ 0xff;
       const cut = round % 2 === 1 ? broken.subarray(0, randomInt(next, 1, broken.length - 2)) : broken;
       const result = await aggregateFolder({ [`${BUNDLE}.log.2.gz`]: cut, [`${BUNDLE}.log`]: text });
       expect(() => AggregateResultSchema.parse(result)).not.toThrow();
@@ -221,4 +224,46 @@ describe('bad input: seeded fuzzing of everything Ratchet reads', () => {
     expect([...codes].every((code) => /INVALID/.test(code))).toBe(true);
     tried['rule files'] = 300;
   });
+});
+
+describe('bad input: a subprocess phase that answers badly', () => {
+  const misbehaving: [string, string, RegExp][] = [
+    [
+      'invalid JSON',
+      `require('fs').writeFileSync(process.argv[1], '{"decision": "KEEP", "rule": ')`,
+      /SUBPROCESS_BAD_JSON|JSON/,
+    ],
+    [
+      'JSON of the wrong shape',
+      `require('fs').writeFileSync(process.argv[1], JSON.stringify({ decision: 'MAYBE' }))`,
+      /PHASE_INVALID_OUTPUT|decision/,
+    ],
+    [
+      '64 MiB of output on stdout',
+      `const s = 'x'.repeat(1 << 20); for (let i = 0; i < 80; i += 1) process.stdout.write(s)`,
+      /SUBPROCESS|output|MiB|bytes/i,
+    ],
+    ['a process that never exits', `setInterval(() => {}, 1000)`, /SUBPROCESS_TIMEOUT|timed out|time/i],
+  ];
+  for (const [name, script, message] of misbehaving) {
+    it(`fails the test phase on ${name} with a message that says which phase and why, and keeps the state`, async () => {
+      const dir = fixtureCopy('fake-loop');
+      const resultInFile = !name.includes('stdout') && !name.includes('never');
+      const argv = ['node', '-e', script, resultInFile ? '{output}' : '{input}'];
+      const config = readFileSync(join(dir, 'ratchet.config.mjs'), 'utf8')
+        .replace(
+          "['python3', './judge.py', '--input', '{input}', '--output', '{output}']",
+          JSON.stringify(argv),
+        )
+        .replace("timeout: '30s'", "timeout: '3s', killGrace: '1s', maxOutputBytes: 4194304");
+      writeFileSync(join(dir, 'ratchet.config.mjs'), config);
+      const run = await runBin(['run'], { cwd: dir, timeoutMs: 60_000 });
+      expect(run.timedOut).toBe(false);
+      expect([1, 3], run.stderr).toContain(run.code);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).toContain('test');
+      expect(run.stderr).not.toMatch(STACK_TRACE);
+      expect(() => JSON.parse(readFileSync(join(dir, '.ratchet', 'loop_state.json'), 'utf8'))).not.toThrow();
+    });
+  }
 });
