@@ -122,3 +122,26 @@ describe('turning a module into a phase', () => {
     expect(isExitPolicy({ name: 'p' })).toBe(false);
   });
 });
+
+describe('custom exit policies', () => {
+  it('may not take the name of a built-in policy, whose persisted memory it would share', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ratchet-policy-'));
+    writeFileSync(
+      join(dir, 'p.mjs'),
+      "export default () => ({ name: 'plateau', evaluate: () => undefined });\n",
+    );
+    const { loadCustomPolicies } = await import('./load-phases.js');
+    const config = { exit: { custom: [{ use: './p.mjs', with: {} }] } } as unknown as Parameters<
+      typeof loadCustomPolicies
+    >[0];
+    const ctx = {
+      configDir: dir,
+      container: container.createChildContainer(),
+      log: silentLogger,
+      settings: {},
+    };
+    await expect(loadCustomPolicies(config, ctx)).rejects.toThrow(
+      "exit.custom: the policy name 'plateau' is taken by a built-in policy",
+    );
+  });
+});

@@ -41,7 +41,8 @@ export async function constructFromModule<T>(
       instance = await (exported as (o: unknown, c: PhaseFactoryContext) => unknown)(options, factoryContext);
     } else instance = exported;
   } catch (error) {
-    if (error instanceof RatchetError) throw error;
+    // By code, not instanceof: a phase package may hold its own copy of @ratchet/core.
+    if ((error as { name?: string } | undefined)?.name === 'RatchetError') throw error;
     throw new RatchetError(
       'PHASE_RESOLVE_FAILED',
       `${label}: could not construct it: ${(error as Error).message}`,

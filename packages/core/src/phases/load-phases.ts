@@ -5,6 +5,7 @@ import type { Logger } from '../contracts/logger.js';
 import type { Phase, PhaseKind, PhaseSet } from '../contracts/phase.js';
 import type { PhaseFactoryContext } from '../contracts/phase-module.js';
 import { RatchetError } from '../errors/ratchet-error.js';
+import { BUILTIN_POLICY_NAMES } from '../policies/builtin.js';
 import { constructFromModule } from './construct.js';
 import { importModule } from './module-loader.js';
 import { createSubprocessPhase } from './subprocess/index.js';
@@ -80,8 +81,20 @@ export async function loadCustomPolicies(config: RatchetConfig, ctx: LoadContext
       await constructFromModule(moduleValue, ref.with, factoryContext, ctx.container, label, isExitPolicy),
     );
   }
-  if (policies.length !== new Set(policies.map((policy) => policy.name)).size) {
+  const names = policies.map((policy) => policy.name);
+  if (names.length !== new Set(names).size) {
     throw new RatchetError('CONFIG_INVALID', 'exit.custom: two custom exit policies have the same name');
+  }
+  // A policy's name keys its persisted memory: a custom one must not share a built-in's.
+  const clash = names.find((name) => BUILTIN_POLICY_NAMES.includes(name));
+  if (clash) {
+    throw new RatchetError(
+      'CONFIG_INVALID',
+      `exit.custom: the policy name '${clash}' is taken by a built-in policy`,
+      {
+        hint: `built-in names: ${BUILTIN_POLICY_NAMES.join(', ')}`,
+      },
+    );
   }
   return policies;
 }

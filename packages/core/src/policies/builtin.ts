@@ -13,6 +13,16 @@ export const EXIT_CONDITIONS = {
   manual: 'manual_stop',
 } as const;
 
+/** The names of the built-in policies (they key each policy's persisted memory). */
+export const BUILTIN_POLICY_NAMES = [
+  'maxIterations',
+  'noMoreFixes',
+  'plateau',
+  'target',
+  'regression',
+  'deadline',
+];
+
 const fmt = (value: number | null) => (value === null ? 'n/a' : Number(value.toPrecision(4)).toString());
 
 export function maxIterationsPolicy(max: number): ExitPolicy {

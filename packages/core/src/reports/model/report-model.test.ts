@@ -103,7 +103,7 @@ describe('the report model', () => {
     expect(built.objectiveSeries.at(-1)).toEqual({ label: 'now', value: 0.1075 });
     expect(built.metricSeries.find((series) => series.name === 'urlErrors')?.points.at(-1)).toEqual({
       label: 'now',
-      value: 20 / (now.searchOps ?? 0),
+      value: 20 / ((now as Record<string, number>).searchOps ?? 0),
     });
   });
 
