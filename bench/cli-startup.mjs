@@ -24,7 +24,15 @@ median(['-e', '0']); // warm the file cache
 const bare = median(['-e', '0']);
 const help = median([bin, '--help']);
 const ratio = help / bare;
-console.log(JSON.stringify({ runs, nodeBareMs: +bare.toFixed(1), ratchetHelpMs: +help.toFixed(1), ratio: +ratio.toFixed(2), limit: 3 }));
+console.log(
+  JSON.stringify({
+    runs,
+    nodeBareMs: +bare.toFixed(1),
+    ratchetHelpMs: +help.toFixed(1),
+    ratio: +ratio.toFixed(2),
+    limit: 3,
+  }),
+);
 if (ratio > 3) {
   console.error(`ratchet --help took ${ratio.toFixed(2)}x a bare node start (limit 3x)`);
   process.exitCode = 1;
