@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { inject, injectable } from 'tsyringe';
 import type { DecisionRecord, LoopEvents } from '../contracts/events.js';
@@ -126,7 +126,7 @@ export class LoopEngine {
   }
 
   private prepare(mode: 'start' | 'resume'): void {
-    const journalState = this.store.journal;
+    const journal = this.store.journal;
     if (mode === 'resume') {
       this.state = this.store.loadState();
       this.decisions = this.store.loadDecisions();
@@ -136,7 +136,12 @@ export class LoopEngine {
       this.state.status = 'running';
       this.state.exitCondition = null;
       this.state.exitReason = null;
-      journalState.append({ type: 'resume', iteration: this.state.iteration, step: this.state.cursor.step });
+      // The stop file asked the previous process to stop, and it did: a resume means go on.
+      if (existsSync(this.stopFilePath())) {
+        rmSync(this.stopFilePath(), { force: true });
+        this.log.info(`removed the stop file ${this.stopFilePath()}`);
+      }
+      journal.append({ type: 'resume', iteration: this.state.iteration, step: this.state.cursor.step });
     } else {
       if (this.store.hasState()) {
         const previous = this.store.loadState();
@@ -154,7 +159,7 @@ export class LoopEngine {
       this.decisions = [];
       this.store.saveDecisions(this.decisions);
       this.store.saveState(this.state);
-      journalState.append({ type: 'start', data: { runId: this.state.runId } });
+      journal.append({ type: 'start', data: { runId: this.state.runId } });
       return;
     }
     this.store.saveState(this.state);
@@ -191,10 +196,14 @@ export class LoopEngine {
     }
   }
 
-  private checkManualStop(): void {
-    const stopFile = isAbsolute(this.options.stopFile)
+  private stopFilePath(): string {
+    return isAbsolute(this.options.stopFile)
       ? this.options.stopFile
       : join(this.store.outDir, this.options.stopFile);
+  }
+
+  private checkManualStop(): void {
+    const stopFile = this.stopFilePath();
     const byFile = existsSync(stopFile);
     if (this.options.stopRequested?.() || byFile || this.options.signal?.aborted) {
       const how = byFile ? `the stop file ${stopFile} exists` : 'a stop was requested (Ctrl+C or SIGTERM)';
