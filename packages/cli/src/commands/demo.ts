@@ -42,6 +42,7 @@ export function demoConfig(options: {
             command: [process.execPath, join(sim, 'dist', 'ctl.js'), 'restart', '--url', options.url],
             healthUrl: `${options.url}/identity`,
             timeoutMs: 20_000,
+            intervalMs: 100,
           },
         },
       },
@@ -54,6 +55,9 @@ export function demoConfig(options: {
             token: '${PLEX_TOKEN}',
             items: options.testItems ?? 40,
             concurrency: 4,
+            // The simulator answers in milliseconds: poll it often (a real server wants the defaults).
+            pollIntervalMs: 100,
+            settleMs: 300,
             timeoutMs: 60_000,
           },
         },
