@@ -51,7 +51,6 @@ export {
   type ReadStats,
   readLines,
 } from './reading/line-reader.js';
-export { writeFileAtomic } from './report/atomic-write.js';
 export { renderAggregateMarkdown } from './report/markdown.js';
 export { parseTimeSpec, resolveWindow, toPlexWindow } from './window/resolve-window.js';
 

@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
-import { describeError, isRatchetError, RatchetError } from '@ratchet/core';
+import { describeError, isRatchetError, RatchetError, writeFileAtomic } from '@ratchet/core';
 import { compileLineFormat } from '../aggregating/generic-aggregator.js';
 import { measure } from '../phase/aggregate-phase.js';
 import { parseAggregateOptions } from '../phase/options.js';
-import { writeFileAtomic } from '../report/atomic-write.js';
 import { renderAggregateMarkdown } from '../report/markdown.js';
 import { resolveWindow } from '../window/resolve-window.js';
 

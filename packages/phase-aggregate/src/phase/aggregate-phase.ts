@@ -7,12 +7,11 @@ import type {
   PhaseFactoryContext,
   TimeWindow,
 } from '@ratchet/core';
-import { AggregateResultSchema } from '@ratchet/core';
+import { AggregateResultSchema, writeFileAtomic } from '@ratchet/core';
 import { defaultPlexLogsDir, type LogRule } from '@ratchet/plex';
 import { aggregatePlexLogs } from '../aggregating/aggregate-logs.js';
 import { aggregateGenericLogs, loadMetricRuleFile } from '../aggregating/generic-aggregator.js';
 import { loadRuleFile } from '../aggregating/rules.js';
-import { writeFileAtomic } from '../report/atomic-write.js';
 import { renderAggregateMarkdown } from '../report/markdown.js';
 import { resolveWindow } from '../window/resolve-window.js';
 import { type AggregateOptions, parseAggregateOptions } from './options.js';

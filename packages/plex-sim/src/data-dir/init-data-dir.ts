@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { RatchetError } from '@ratchet/core';
+import { RatchetError, writeFileAtomic } from '@ratchet/core';
 import { virtualClock } from '../agent/clock.js';
 import { corruptModelXml } from '../agent/model-store.js';
 import { SimDbAgent } from '../agent/simdb-agent.js';
@@ -18,7 +18,7 @@ import {
 } from '../library/library.js';
 import { RotatingLogFile } from '../plugin-log/rotating-log-file.js';
 import { SHIPPED_PREFS, writePrefs } from '../prefs/agent-prefs.js';
-import { writeFileAtomic, writeFileAtomicSync } from '../util/atomic-write.js';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { unitHash } from '../util/deterministic.js';
 import { escapeXml } from '../util/xml-escape.js';
 import { bundleFiles } from './bundle-files.js';

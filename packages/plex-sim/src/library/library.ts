@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RatchetError } from '@ratchet/core';
+import { RatchetError, writeFileAtomic } from '@ratchet/core';
 import { z } from 'zod';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { hexHash, intHash, pickHash, unitHash } from '../util/deterministic.js';
 import { generateTitle, TITLE_KINDS, type TitleKind } from './title-kinds.js';
 

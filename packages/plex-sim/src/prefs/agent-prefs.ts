@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RatchetError } from '@ratchet/core';
+import { RatchetError, writeFileAtomic } from '@ratchet/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AGENT_BUNDLE_ID } from '../library/library.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { escapeXml } from '../util/xml-escape.js';
 
 export interface AgentPrefs {
