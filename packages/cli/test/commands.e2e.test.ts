@@ -81,7 +81,16 @@ describe('the standalone commands through the real bin', () => {
       dir,
     );
     expect(result.status, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout).metrics).toMatchObject({ records: 3, errorRecords: 1, timeouts: 2 });
+    const measured = JSON.parse(result.stdout) as {
+      metrics: Record<string, number>;
+      rates: Record<string, unknown>;
+    };
+    expect(measured.metrics).toMatchObject({ records: 3, errorRecords: 1, timeouts: 2 });
+    expect(Object.keys(measured.rates).sort()).toEqual([
+      'errorRecordsPerRecord',
+      'timeoutsPerRecord',
+      'unparsedLinesPerRecord',
+    ]);
     const plexWithFormat = ratchet(['aggregate', 'app.log', '--line-format', '(?<message>.*)'], dir);
     expect(plexWithFormat.status).toBe(2);
   });
