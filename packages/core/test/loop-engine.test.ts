@@ -362,6 +362,20 @@ describe('the loop engine', () => {
     expect(existsSync(join(system.outDir, '.lock'))).toBe(false);
   });
 
+  it('moves a finished run aside into previous/<runId>/ when a new run starts in the same folder', async () => {
+    const system = createFakeSystem({ baseErrors: 40, diagnoses: [[{ id: 'a', effect: -10 }], []] });
+    const first = system.engine();
+    await first.run('start');
+    const firstRunId = first.currentState.runId;
+    const second = system.engine();
+    await second.run('start');
+    const archived = join(system.outDir, 'previous', firstRunId);
+    expect(JSON.parse(readFileSync(join(archived, 'loop_state.json'), 'utf8')).runId).toBe(firstRunId);
+    expect(existsSync(join(archived, 'decision_log.json'))).toBe(true);
+    const { entries } = Journal.read(join(system.outDir, 'journal.jsonl'));
+    expect(entries[0]).toMatchObject({ seq: 1, type: 'start', data: { runId: second.currentState.runId } });
+  });
+
   it('refuses to start over an unfinished run and says how to resume it', async () => {
     const system = createFakeSystem({
       baseErrors: 40,

@@ -145,7 +145,10 @@ export class LoopEngine {
     } else {
       if (this.store.hasState()) {
         const previous = this.store.loadState();
-        if (previous.status !== 'finished') {
+        if (previous.status === 'finished') {
+          const archived = this.store.archiveFinishedRun(previous.runId);
+          this.log.info(`the finished run ${previous.runId} was moved to ${archived}`);
+        } else {
           throw new RatchetError(
             'STATE_LOCKED',
             `${this.store.outDir} holds an unfinished run (${previous.status})`,
@@ -159,7 +162,7 @@ export class LoopEngine {
       this.decisions = [];
       this.store.saveDecisions(this.decisions);
       this.store.saveState(this.state);
-      journal.append({ type: 'start', data: { runId: this.state.runId } });
+      this.store.journal.append({ type: 'start', data: { runId: this.state.runId } });
       return;
     }
     this.store.saveState(this.state);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionRecord } from '../contracts/events.js';
 import { type LoopState, LoopStateSchema } from '../contracts/state.js';
@@ -20,13 +20,40 @@ export const RUN_FILES = {
 
 /** The files of one run's output folder, and the only code that reads or writes them. */
 export class RunStore {
-  readonly journal: Journal;
+  private currentJournal: Journal;
   readonly lock: RunLock;
 
   constructor(readonly outDir: string) {
     mkdirSync(outDir, { recursive: true });
-    this.journal = new Journal(this.path('journal'));
+    this.currentJournal = new Journal(this.path('journal'));
     this.lock = new RunLock(this.path('lock'));
+  }
+
+  get journal(): Journal {
+    return this.currentJournal;
+  }
+
+  /**
+   * Moves a finished run's files into `previous/<runId>/`, so that a new run in the same folder
+   * starts clean and the old state, decisions, reports and backups stay available.
+   */
+  archiveFinishedRun(runId: string): string {
+    const target = join(this.outDir, 'previous', runId);
+    mkdirSync(target, { recursive: true });
+    for (const file of [
+      'state',
+      'journal',
+      'decisions',
+      'reportMarkdown',
+      'reportHtml',
+      'iterations',
+      'backups',
+    ] as const) {
+      const from = this.path(file);
+      if (existsSync(from)) renameSync(from, join(target, RUN_FILES[file]));
+    }
+    this.currentJournal = new Journal(this.path('journal'));
+    return target;
   }
 
   path(file: keyof typeof RUN_FILES): string {
