@@ -13,7 +13,6 @@ import {
   isUpdateRequestMessage,
   isUrlErrorMessage,
   LOADING_MODEL_PREFIX,
-  MODEL_ERROR_PREFIXES,
   MODEL_READ_PATH_PREFIX,
   PLEX_ERROR_RULES,
   type PlexLogRecord,
@@ -22,17 +21,15 @@ import {
   plexTimestampToIso,
   quotedUrlOf,
   redactSecrets,
-  SEARCH_PREFIX,
   searchItemIdOf,
   TRACEBACK_HEADER_SUFFIX,
-  UPDATE_REQUEST_MARKER,
-  UPDATE_REQUEST_PREFIX,
   URL_ERROR_PREFIX,
   URLOPEN_ERROR_MARKER,
   updateGuidOf,
 } from '@ratchet/plex';
 import { type TemplateCluster, TemplateMiner } from '../mining/template-miner.js';
 import type { ReadProblem, ReadStats } from '../reading/line-reader.js';
+import { compareTimestampBytes, levelName, PlexLineClassifier } from './line-classifier.js';
 import { compileRules, RuleSet, type RuleSet as RuleSetType } from './rules.js';
 
 export const PLEX_METRICS = [
@@ -175,73 +172,6 @@ function isIsoTimestampAt(text: string, start: number): boolean {
   return true;
 }
 
-function isDigitByte(code: number | undefined): boolean {
-  return code !== undefined && code >= 48 && code <= 57;
-}
-
-/** `YYYY-MM-DD HH:MM:SS,mmm` at `start` of a byte buffer. */
-function isIsoTimestampBytesAt(b: Buffer, at: number): boolean {
-  return (
-    b[at + 4] === 45 &&
-    b[at + 7] === 45 &&
-    b[at + 10] === 32 &&
-    b[at + 13] === 58 &&
-    b[at + 16] === 58 &&
-    b[at + 19] === 44 &&
-    isDigitByte(b[at]) &&
-    isDigitByte(b[at + 1]) &&
-    isDigitByte(b[at + 2]) &&
-    isDigitByte(b[at + 3]) &&
-    isDigitByte(b[at + 5]) &&
-    isDigitByte(b[at + 6]) &&
-    isDigitByte(b[at + 8]) &&
-    isDigitByte(b[at + 9]) &&
-    isDigitByte(b[at + 11]) &&
-    isDigitByte(b[at + 12]) &&
-    isDigitByte(b[at + 14]) &&
-    isDigitByte(b[at + 15]) &&
-    isDigitByte(b[at + 17]) &&
-    isDigitByte(b[at + 18]) &&
-    isDigitByte(b[at + 20]) &&
-    isDigitByte(b[at + 21]) &&
-    isDigitByte(b[at + 22])
-  );
-}
-
-/** Compares the 23 timestamp bytes at `start` with a Plex timestamp string, as strings compare. */
-function compareTimestampBytes(bytes: Buffer, start: number, timestamp: string): number {
-  for (let i = 0; i < 23; i += 1) {
-    const difference = (bytes[start + i] ?? 0) - timestamp.charCodeAt(i);
-    if (difference !== 0) return difference;
-  }
-  return 23 - timestamp.length;
-}
-
-function startsWithBytes(bytes: Buffer, at: number, end: number, prefix: Uint8Array): boolean {
-  if (end - at < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i += 1) if (bytes[at + i] !== prefix[i]) return false;
-  return true;
-}
-
-/** A message prefix that needs the full path; with `marker`, only when the line also holds it. */
-interface SlowPrefix {
-  bytes: Uint8Array;
-  marker: number | undefined;
-}
-
-const LEVEL_NAMES = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'].map(
-  (name) => [name, Buffer.from(name, 'latin1')] as const,
-);
-
-/** The level at `bytes[start, end)`, without making a new string for the usual ones. */
-function levelName(bytes: Buffer, start: number, end: number): string {
-  for (const [name, nameBytes] of LEVEL_NAMES)
-    if (end - start === nameBytes.length && startsWithBytes(bytes, start, end, nameBytes)) return name;
-  return bytes.toString('latin1', start, end);
-}
-
-const TRACEBACK_SUFFIX_BYTES = Buffer.from(TRACEBACK_HEADER_SUFFIX, 'utf8');
-
 function shortHash(text: string): string {
   return createHash('sha1').update(text).digest('hex').slice(0, 10);
 }
@@ -283,14 +213,8 @@ export class PlexAggregator {
   private readonly needleNext: number[];
   private needleText: string | undefined;
   private readonly fastPathAllowed: boolean;
-  /** The byte path's tables: exact message prefixes by first byte, and needles as bytes. */
-  private readonly slowPrefixes: Array<SlowPrefix[] | undefined> = [];
-  private readonly needleBytes: Buffer[];
-  private readonly needleBytesNext: number[];
-  private needleBuffer: Buffer | undefined;
-  private needleFrom = 0;
-  private readonly needleFirstBytes: Array<Buffer[] | undefined> = [];
-  private readonly needleFirstFlags = new Uint8Array(256);
+  /** The stateless header parser of the byte path (shared with the scan worker). */
+  private readonly classifier: PlexLineClassifier;
 
   constructor(options: PlexAggregatorOptions = {}) {
     this.window = options.window;
@@ -311,32 +235,7 @@ export class PlexAggregator {
     this.needles = [...needles];
     this.needleNext = this.needles.map(() => -1);
     this.fastPathAllowed = allowed;
-
-    const markers = [UPDATE_REQUEST_MARKER, ...this.needles];
-    this.needleBytes = markers.map((text) => Buffer.from(text, 'utf8'));
-    this.needleBytesNext = markers.map(() => -1);
-    for (const needle of this.needleBytes.slice(1)) {
-      const first = needle[0];
-      if (first === undefined) continue;
-      const list = this.needleFirstBytes[first] ?? [];
-      list.push(needle);
-      this.needleFirstBytes[first] = list;
-      this.needleFirstFlags[first] = 1;
-    }
-    const addPrefix = (prefix: string, marker?: number): void => {
-      const bytes = Buffer.from(prefix, 'utf8');
-      const first = bytes[0];
-      if (first === undefined) return;
-      const list = this.slowPrefixes[first] ?? [];
-      list.push({ bytes, marker });
-      this.slowPrefixes[first] = list;
-    };
-    addPrefix(UPDATE_REQUEST_PREFIX, 0);
-    for (const prefix of [SEARCH_PREFIX, URL_ERROR_PREFIX, LOADING_MODEL_PREFIX, ...MODEL_ERROR_PREFIXES])
-      addPrefix(prefix);
-    for (const compiled of [...builtin, ...user])
-      if (compiled.message !== undefined && compiled.prefixes)
-        for (const prefix of compiled.prefixes) addPrefix(prefix);
+    this.classifier = new PlexLineClassifier(options.rules ?? []);
   }
 
   beginFile(path: string, agent: string): void {
@@ -490,54 +389,55 @@ export class PlexAggregator {
   lineBytes(bytes: Buffer, start: number, end: number): boolean {
     const file = this.file;
     if (!file?.sawRecord || !this.fastPathAllowed) return false;
-    if (end - start < 32 || !isIsoTimestampBytesAt(bytes, start)) return false;
-    if (bytes[start + 23] !== 32 || bytes[start + 24] !== 40) return false;
-    const threadStart = start + 25;
-    let threadEnd = threadStart;
-    if (bytes[threadEnd] === 45) threadEnd += 1;
-    for (; threadEnd < end; threadEnd += 1) {
-      const code = bytes[threadEnd] ?? 0;
-      if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70))) break;
-    }
+    const classifier = this.classifier;
+    if (!classifier.parse(bytes, start, end)) return false;
+    const messageStart = classifier.messageStart;
     if (
-      bytes[threadEnd] !== 41 ||
-      threadEnd === threadStart ||
-      (threadEnd === threadStart + 1 && bytes[threadStart] === 45)
-    )
-      return false;
-    if (bytes[threadEnd + 1] !== 32 || bytes[threadEnd + 2] !== 58) return false;
-    let levelStart = threadEnd + 3;
-    while (bytes[levelStart] === 32) levelStart += 1;
-    if (levelStart === threadEnd + 3) return false;
-    let levelEnd = levelStart;
-    for (let code = bytes[levelEnd] ?? 0; code >= 65 && code <= 90; code = bytes[levelEnd] ?? 0)
-      levelEnd += 1;
-    if (levelEnd === levelStart || bytes[levelEnd] !== 32 || bytes[levelEnd + 1] !== 40) return false;
-    let sourceEnd = levelEnd + 2;
-    while (sourceEnd < end && bytes[sourceEnd] !== 41) sourceEnd += 1;
-    if (sourceEnd + 3 > end || bytes[sourceEnd + 1] !== 32 || bytes[sourceEnd + 2] !== 45) return false;
-    if (bytes[sourceEnd + 3] !== 32) return false;
-    const messageStart = sourceEnd + 4;
-    const levelLength = levelEnd - levelStart;
-    const isError =
-      (levelLength === 5 && bytes[levelStart] === 69 && bytes[levelStart + 1] === 82) ||
-      (levelLength === 8 && bytes[levelStart] === 67 && bytes[levelStart + 1] === 82);
-    if (!isError && this.pendingUrlErrors.size === 0 && !this.needsFullPath(bytes, messageStart, end)) {
-      this.finishPending();
-      file.lastTimestamp = undefined;
-      file.lastTimestampText = undefined;
-      file.lastTimestampBytes = bytes;
-      file.lastTimestampStart = start;
-      if (this.window && !this.inWindowBytes(bytes, start)) {
-        file.skipping = true;
-        return true;
-      }
-      file.skipping = false;
-      this.totals.records += 1;
-      this.fileCounts.records += 1;
-      this.agentCounts.records += 1;
+      !classifier.isError &&
+      this.pendingUrlErrors.size === 0 &&
+      !classifier.needsFullPath(bytes, messageStart, end)
+    ) {
+      this.countPlainRecord(file, bytes, start);
       return true;
     }
+    this.handleRecordBytes(file, bytes, start, end);
+    return true;
+  }
+
+  /**
+   * A line the scan worker's classifier found plain (`PlexLineClassifier.isPlainRecord`): counted
+   * as `lineBytes` would count it, without parsing it again. When this aggregator's state needs more
+   * (the first record of a file, a URL error waiting for its status) it goes to `lineBytes`, and
+   * like `lineBytes` it returns false when the line must be decoded and given to `line()`.
+   */
+  plainRecordBytes(bytes: Buffer, start: number, end: number): boolean {
+    const file = this.file;
+    if (file?.sawRecord && this.fastPathAllowed && this.pendingUrlErrors.size === 0) {
+      this.countPlainRecord(file, bytes, start);
+      return true;
+    }
+    return this.lineBytes(bytes, start, end);
+  }
+
+  private countPlainRecord(file: FileState, bytes: Buffer, start: number): void {
+    this.finishPending();
+    file.lastTimestamp = undefined;
+    file.lastTimestampText = undefined;
+    file.lastTimestampBytes = bytes;
+    file.lastTimestampStart = start;
+    if (this.window && !this.inWindowBytes(bytes, start)) {
+      file.skipping = true;
+      return;
+    }
+    file.skipping = false;
+    this.totals.records += 1;
+    this.fileCounts.records += 1;
+    this.agentCounts.records += 1;
+  }
+
+  /** A framework record just parsed by the classifier, handled as `line()` would handle it. */
+  private handleRecordBytes(file: FileState, bytes: Buffer, start: number, end: number): void {
+    const classifier = this.classifier;
     // Only the message is decoded (UTF-8); the header is ASCII. The whole line is decoded only if
     // the record becomes an example.
     this.handleRecord(
@@ -545,10 +445,10 @@ export class PlexAggregator {
       {
         timestamp: bytes.toString('latin1', start, start + 23),
         logger: undefined,
-        thread: bytes.toString('latin1', threadStart, threadEnd),
-        level: levelName(bytes, levelStart, levelEnd),
+        thread: bytes.toString('latin1', classifier.threadStart, classifier.threadEnd),
+        level: levelName(bytes, classifier.levelStart, classifier.levelEnd),
         source: undefined,
-        message: bytes.toString('utf8', messageStart, end),
+        message: bytes.toString('utf8', classifier.messageStart, end),
         format: 'framework',
       },
       undefined,
@@ -556,50 +456,6 @@ export class PlexAggregator {
       start,
       end,
     );
-    return true;
-  }
-
-  /** True when a message needs the full path: a metric or rule prefix, a needle, a traceback header. */
-  private needsFullPath(bytes: Buffer, messageStart: number, end: number): boolean {
-    if (messageStart < end) {
-      const candidates = this.slowPrefixes[bytes[messageStart] ?? 0];
-      if (candidates !== undefined) {
-        for (const prefix of candidates) {
-          if (!startsWithBytes(bytes, messageStart, end, prefix.bytes)) continue;
-          if (prefix.marker === undefined || this.holdsNeedle(bytes, prefix.marker, messageStart, end))
-            return true;
-        }
-      }
-    }
-    const suffix = TRACEBACK_SUFFIX_BYTES;
-    if (end - messageStart >= suffix.length && bytes[end - 1] === 58) {
-      if (startsWithBytes(bytes, end - suffix.length, end, suffix)) return true;
-    }
-    // One pass over the message for all needles: a byte that starts none of them costs one lookup.
-    const flags = this.needleFirstFlags;
-    for (let at = messageStart; at < end; at += 1) {
-      if (flags[bytes[at] as number] === 0) continue;
-      for (const needle of this.needleFirstBytes[bytes[at] as number] ?? [])
-        if (startsWithBytes(bytes, at, end, needle)) return true;
-    }
-    return false;
-  }
-
-  /** Whether needle `index` occurs within `bytes[from, end)`; the next occurrence is cached per buffer. */
-  private holdsNeedle(bytes: Buffer, index: number, from: number, end: number): boolean {
-    // A new buffer, or one read again from its start, invalidates the cached positions.
-    if (this.needleBuffer !== bytes || from < this.needleFrom) {
-      this.needleBuffer = bytes;
-      this.needleBytesNext.fill(-1);
-    }
-    this.needleFrom = from;
-    let next = this.needleBytesNext[index] ?? -1;
-    if (next < from) {
-      const found = bytes.indexOf(this.needleBytes[index] as Buffer, from);
-      next = found === -1 ? Number.POSITIVE_INFINITY : found;
-      this.needleBytesNext[index] = next;
-    }
-    return next + (this.needleBytes[index]?.length ?? 0) <= end;
   }
 
   private inWindowBytes(bytes: Buffer, start: number): boolean {

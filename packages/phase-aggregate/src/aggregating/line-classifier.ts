@@ -1,0 +1,239 @@
+import type { LogRule } from '@ratchet/plex';
+import {
+  LOADING_MODEL_PREFIX,
+  MODEL_ERROR_PREFIXES,
+  PLEX_ERROR_RULES,
+  SEARCH_PREFIX,
+  TRACEBACK_HEADER_SUFFIX,
+  UPDATE_REQUEST_MARKER,
+  UPDATE_REQUEST_PREFIX,
+  URL_ERROR_PREFIX,
+  URLOPEN_ERROR_MARKER,
+} from '@ratchet/plex';
+import { compileRules } from './rules.js';
+
+/*
+ * The stateless half of the byte path: parses the framework's file-handler header on the bytes of a
+ * line and tells whether the record is "plain" (below ERROR, and nothing a metric, a rule or an
+ * operation looks at). It holds no state about earlier lines, so it can run in the scan worker
+ * (reading/scan-worker.ts) while the aggregator, which owns all the state, runs in the main thread.
+ */
+
+function isDigitByte(code: number | undefined): boolean {
+  return code !== undefined && code >= 48 && code <= 57;
+}
+
+/** `YYYY-MM-DD HH:MM:SS,mmm` at `start` of a byte buffer. */
+export function isIsoTimestampBytesAt(b: Buffer, at: number): boolean {
+  return (
+    b[at + 4] === 45 &&
+    b[at + 7] === 45 &&
+    b[at + 10] === 32 &&
+    b[at + 13] === 58 &&
+    b[at + 16] === 58 &&
+    b[at + 19] === 44 &&
+    isDigitByte(b[at]) &&
+    isDigitByte(b[at + 1]) &&
+    isDigitByte(b[at + 2]) &&
+    isDigitByte(b[at + 3]) &&
+    isDigitByte(b[at + 5]) &&
+    isDigitByte(b[at + 6]) &&
+    isDigitByte(b[at + 8]) &&
+    isDigitByte(b[at + 9]) &&
+    isDigitByte(b[at + 11]) &&
+    isDigitByte(b[at + 12]) &&
+    isDigitByte(b[at + 14]) &&
+    isDigitByte(b[at + 15]) &&
+    isDigitByte(b[at + 17]) &&
+    isDigitByte(b[at + 18]) &&
+    isDigitByte(b[at + 20]) &&
+    isDigitByte(b[at + 21]) &&
+    isDigitByte(b[at + 22])
+  );
+}
+
+/** Compares the 23 timestamp bytes at `start` with a Plex timestamp string, as strings compare. */
+export function compareTimestampBytes(bytes: Buffer, start: number, timestamp: string): number {
+  for (let i = 0; i < 23; i += 1) {
+    const difference = (bytes[start + i] ?? 0) - timestamp.charCodeAt(i);
+    if (difference !== 0) return difference;
+  }
+  return 23 - timestamp.length;
+}
+
+export function startsWithBytes(bytes: Buffer, at: number, end: number, prefix: Uint8Array): boolean {
+  if (end - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i += 1) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+const LEVEL_NAMES = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'].map(
+  (name) => [name, Buffer.from(name, 'latin1')] as const,
+);
+
+/** The level at `bytes[start, end)`, without making a new string for the usual ones. */
+export function levelName(bytes: Buffer, start: number, end: number): string {
+  for (const [name, nameBytes] of LEVEL_NAMES)
+    if (end - start === nameBytes.length && startsWithBytes(bytes, start, end, nameBytes)) return name;
+  return bytes.toString('latin1', start, end);
+}
+
+const TRACEBACK_SUFFIX_BYTES = Buffer.from(TRACEBACK_HEADER_SUFFIX, 'utf8');
+
+/** A message prefix that needs the full path; with `marker`, only when the line also holds it. */
+interface SlowPrefix {
+  bytes: Uint8Array;
+  marker: number | undefined;
+}
+
+/**
+ * Parses framework record headers on bytes and spots the records the aggregator can count without
+ * decoding. After a successful `parse`, the fields describe the header of that line.
+ */
+export class PlexLineClassifier {
+  /** False when some rule's message pattern has no literal prefix or needle: nothing is plain. */
+  readonly fastPathAllowed: boolean;
+  threadStart = 0;
+  threadEnd = 0;
+  levelStart = 0;
+  levelEnd = 0;
+  messageStart = 0;
+  isError = false;
+
+  /** Exact message prefixes by first byte, and needles (texts that may occur anywhere) as bytes. */
+  private readonly slowPrefixes: Array<SlowPrefix[] | undefined> = [];
+  private readonly needleBytes: Buffer[];
+  private readonly needleBytesNext: number[];
+  private needleBuffer: Buffer | undefined;
+  private needleFrom = 0;
+
+  /** `rules`: the user rules (the built-in Plex rules are always added). */
+  constructor(rules: readonly LogRule[] = []) {
+    const builtin = compileRules(PLEX_ERROR_RULES, 'built-in rules');
+    const user = compileRules(rules, 'rules');
+    const needles = new Set<string>([URLOPEN_ERROR_MARKER]);
+    let allowed = true;
+    for (const compiled of [...builtin, ...user]) {
+      if (compiled.message === undefined || compiled.prefixes) continue;
+      if (compiled.rule.contains) for (const text of compiled.rule.contains) needles.add(text);
+      else allowed = false;
+    }
+    this.fastPathAllowed = allowed;
+    // Needle 0 is the update-request marker, looked for only after the update-request prefix.
+    const markers = [UPDATE_REQUEST_MARKER, ...needles];
+    this.needleBytes = markers.map((text) => Buffer.from(text, 'utf8'));
+    this.needleBytesNext = markers.map(() => -1);
+    const addPrefix = (prefix: string, marker?: number): void => {
+      const bytes = Buffer.from(prefix, 'utf8');
+      const first = bytes[0];
+      if (first === undefined) return;
+      const list = this.slowPrefixes[first] ?? [];
+      list.push({ bytes, marker });
+      this.slowPrefixes[first] = list;
+    };
+    addPrefix(UPDATE_REQUEST_PREFIX, 0);
+    for (const prefix of [SEARCH_PREFIX, URL_ERROR_PREFIX, LOADING_MODEL_PREFIX, ...MODEL_ERROR_PREFIXES])
+      addPrefix(prefix);
+    for (const compiled of [...builtin, ...user])
+      if (compiled.message !== undefined && compiled.prefixes)
+        for (const prefix of compiled.prefixes) addPrefix(prefix);
+  }
+
+  /**
+   * Parses `bytes[start, end)` as a file-handler record (`timestamp (thread) :  LEVEL (source) -
+   * message`). Returns false for any other line (continuations, other formats), which then need
+   * the string path.
+   */
+  parse(bytes: Buffer, start: number, end: number): boolean {
+    if (end - start < 32 || !isIsoTimestampBytesAt(bytes, start)) return false;
+    if (bytes[start + 23] !== 32 || bytes[start + 24] !== 40) return false;
+    const threadStart = start + 25;
+    let threadEnd = threadStart;
+    if (bytes[threadEnd] === 45) threadEnd += 1;
+    for (; threadEnd < end; threadEnd += 1) {
+      const code = bytes[threadEnd] ?? 0;
+      if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70))) break;
+    }
+    if (
+      bytes[threadEnd] !== 41 ||
+      threadEnd === threadStart ||
+      (threadEnd === threadStart + 1 && bytes[threadStart] === 45)
+    )
+      return false;
+    if (bytes[threadEnd + 1] !== 32 || bytes[threadEnd + 2] !== 58) return false;
+    let levelStart = threadEnd + 3;
+    while (bytes[levelStart] === 32) levelStart += 1;
+    if (levelStart === threadEnd + 3) return false;
+    let levelEnd = levelStart;
+    for (let code = bytes[levelEnd] ?? 0; code >= 65 && code <= 90; code = bytes[levelEnd] ?? 0)
+      levelEnd += 1;
+    if (levelEnd === levelStart || bytes[levelEnd] !== 32 || bytes[levelEnd + 1] !== 40) return false;
+    let sourceEnd = levelEnd + 2;
+    while (sourceEnd < end && bytes[sourceEnd] !== 41) sourceEnd += 1;
+    if (sourceEnd + 3 > end || bytes[sourceEnd + 1] !== 32 || bytes[sourceEnd + 2] !== 45) return false;
+    if (bytes[sourceEnd + 3] !== 32) return false;
+    const levelLength = levelEnd - levelStart;
+    this.threadStart = threadStart;
+    this.threadEnd = threadEnd;
+    this.levelStart = levelStart;
+    this.levelEnd = levelEnd;
+    this.messageStart = sourceEnd + 4;
+    this.isError =
+      (levelLength === 5 && bytes[levelStart] === 69 && bytes[levelStart + 1] === 82) ||
+      (levelLength === 8 && bytes[levelStart] === 67 && bytes[levelStart + 1] === 82);
+    return true;
+  }
+
+  /**
+   * True for a record below ERROR whose message needs nothing from the full path: the aggregator
+   * only counts it (when it has no URL error waiting for a status, see `PlexAggregator.plainRecordBytes`).
+   */
+  isPlainRecord(bytes: Buffer, start: number, end: number): boolean {
+    return (
+      this.fastPathAllowed &&
+      this.parse(bytes, start, end) &&
+      !this.isError &&
+      !this.needsFullPath(bytes, this.messageStart, end)
+    );
+  }
+
+  /** True when a message needs the full path: a metric or rule prefix, a needle, a traceback header. */
+  needsFullPath(bytes: Buffer, messageStart: number, end: number): boolean {
+    if (messageStart < end) {
+      const candidates = this.slowPrefixes[bytes[messageStart] ?? 0];
+      if (candidates !== undefined) {
+        for (const prefix of candidates) {
+          if (!startsWithBytes(bytes, messageStart, end, prefix.bytes)) continue;
+          if (prefix.marker === undefined || this.holdsNeedle(bytes, prefix.marker, messageStart, end))
+            return true;
+        }
+      }
+    }
+    const suffix = TRACEBACK_SUFFIX_BYTES;
+    if (end - messageStart >= suffix.length && bytes[end - 1] === 58) {
+      if (startsWithBytes(bytes, end - suffix.length, end, suffix)) return true;
+    }
+    // Each needle's next occurrence in the buffer is found by one native search and cached, so a
+    // line costs one comparison per needle instead of a scan of its bytes.
+    for (let index = 1; index < this.needleBytes.length; index += 1)
+      if (this.holdsNeedle(bytes, index, messageStart, end)) return true;
+    return false;
+  }
+
+  /** Whether needle `index` occurs within `bytes[from, end)`; the next occurrence is cached per buffer. */
+  private holdsNeedle(bytes: Buffer, index: number, from: number, end: number): boolean {
+    // A new buffer, or one read again from its start, invalidates the cached positions.
+    if (this.needleBuffer !== bytes || from < this.needleFrom) {
+      this.needleBuffer = bytes;
+      this.needleBytesNext.fill(-1);
+    }
+    this.needleFrom = from;
+    let next = this.needleBytesNext[index] ?? -1;
+    if (next < from) {
+      const found = bytes.indexOf(this.needleBytes[index] as Buffer, from);
+      next = found === -1 ? Number.POSITIVE_INFINITY : found;
+      this.needleBytesNext[index] = next;
+    }
+    return next + (this.needleBytes[index]?.length ?? 0) <= end;
+  }
+}
