@@ -79,13 +79,22 @@ export const PLEX_ERROR_RULES: readonly LogRule[] = [
     name: 'rate limited or banned',
     category: 'rate-limited',
     message: '(HTTP Error 429|<error code="500">banned</error>|Loading locally since banned)',
-    contains: ['429', 'banned'],
+    contains: ['Error 429', 'banned'],
   },
+  // Two rules rather than one alternation: the anchored one is found by its literal prefix, so
+  // the needle is only the phrase of the other (a needle of 'match' would send every
+  // "Searching for matches" line down the aggregator's slow path).
   {
     name: 'no search results',
     category: 'no-results',
-    message: '(Search Query did not pull any results|^No (acceptable )?(matches|match|results) (found|for))',
-    contains: ['results', 'match'],
+    message: '^No (acceptable )?(matches|match|results) (found|for)',
+    titleMatchFailure: true,
+  },
+  {
+    name: 'search query pulled no results',
+    category: 'no-results',
+    message: 'Search Query did not pull any results',
+    contains: ['did not pull any results'],
     titleMatchFailure: true,
   },
   {
