@@ -78,6 +78,10 @@ export function levelName(bytes: Buffer, start: number, end: number): string {
   return bytes.toString('latin1', start, end);
 }
 
+/** Needle anchors are this long: long patterns make Node's search slower, not faster. */
+const ANCHOR_BYTES = 4;
+const ANCHOR_SAMPLE_BYTES = 64 * 1024;
+
 const TRACEBACK_SUFFIX_BYTES = Buffer.from(TRACEBACK_HEADER_SUFFIX, 'utf8');
 
 /** A message prefix that needs the full path; with `marker`, only when the line also holds it. */
@@ -106,6 +110,8 @@ export class PlexLineClassifier {
   private readonly needleBytesNext: number[];
   private needleBuffer: Buffer | undefined;
   private needleFrom = 0;
+  /** Per needle, the part searched for (see `findNeedle`); chosen on the first buffer seen. */
+  private anchors: Array<{ offset: number; bytes: Buffer } | undefined> | undefined;
 
   /** `rules`: the user rules (the built-in Plex rules are always added). */
   constructor(rules: readonly LogRule[] = []) {
@@ -224,16 +230,50 @@ export class PlexLineClassifier {
   private holdsNeedle(bytes: Buffer, index: number, from: number, end: number): boolean {
     // A new buffer, or one read again from its start, invalidates the cached positions.
     if (this.needleBuffer !== bytes || from < this.needleFrom) {
+      if (this.anchors === undefined) this.chooseAnchors(bytes);
       this.needleBuffer = bytes;
       this.needleBytesNext.fill(-1);
     }
     this.needleFrom = from;
     let next = this.needleBytesNext[index] ?? -1;
     if (next < from) {
-      const found = bytes.indexOf(this.needleBytes[index] as Buffer, from);
-      next = found === -1 ? Number.POSITIVE_INFINITY : found;
+      next = this.findNeedle(bytes, index, from);
       this.needleBytesNext[index] = next;
     }
     return next + (this.needleBytes[index]?.length ?? 0) <= end;
+  }
+
+  /**
+   * The first occurrence of needle `index` at or after `from`, or +Infinity. Node's search runs at
+   * the speed of a memchr for the pattern's first byte, so it searches for a short anchor inside the
+   * needle that starts with a rare byte, then checks the whole needle around each hit.
+   */
+  private findNeedle(bytes: Buffer, index: number, from: number): number {
+    const needle = this.needleBytes[index] as Buffer;
+    const anchor = this.anchors?.[index];
+    const offset = anchor?.offset ?? 0;
+    const pattern = anchor?.bytes ?? needle;
+    for (let at = bytes.indexOf(pattern, from + offset); at !== -1; at = bytes.indexOf(pattern, at + 1)) {
+      const start = at - offset;
+      if (anchor === undefined || startsWithBytes(bytes, start, bytes.length, needle)) return start;
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** Picks each needle's anchor: its 4-byte window whose first byte is rarest in `sample`. */
+  private chooseAnchors(sample: Buffer): void {
+    const counts = new Uint32Array(256);
+    const length = Math.min(sample.length, ANCHOR_SAMPLE_BYTES);
+    for (let i = 0; i < length; i += 1) {
+      const byte = sample[i] as number;
+      counts[byte] = (counts[byte] ?? 0) + 1;
+    }
+    this.anchors = this.needleBytes.map((needle) => {
+      if (needle.length <= ANCHOR_BYTES) return undefined;
+      let best = 0;
+      for (let offset = 1; offset + ANCHOR_BYTES <= needle.length; offset += 1)
+        if ((counts[needle[offset] as number] ?? 0) < (counts[needle[best] as number] ?? 0)) best = offset;
+      return { offset: best, bytes: needle.subarray(best, best + ANCHOR_BYTES) };
+    });
   }
 }
