@@ -82,7 +82,22 @@ export function levelName(bytes: Buffer, start: number, end: number): string {
 const ANCHOR_BYTES = 4;
 const ANCHOR_SAMPLE_BYTES = 64 * 1024;
 
+/** Whether the level at `bytes[start, end)` is ERROR or CRITICAL. */
+export function isErrorLevelBytes(bytes: Buffer, start: number, end: number): boolean {
+  const length = end - start;
+  return (
+    (length === 5 && bytes[start] === 69 && bytes[start + 1] === 82) ||
+    (length === 8 && bytes[start] === 67 && bytes[start + 1] === 82)
+  );
+}
+
 const TRACEBACK_SUFFIX_BYTES = Buffer.from(TRACEBACK_HEADER_SUFFIX, 'utf8');
+
+/** What `operationKind` finds: a record that only starts an operation or names its item. */
+export const OPERATION_NONE = 0;
+export const OPERATION_SEARCH = 1;
+export const OPERATION_UPDATE = 2;
+export const OPERATION_LOADING_MODEL = 3;
 
 /** A message prefix that needs the full path; with `marker`, only when the line also holds it. */
 interface SlowPrefix {
@@ -113,10 +128,30 @@ export class PlexLineClassifier {
   /** Per needle, the part searched for (see `findNeedle`); chosen on the first buffer seen. */
   private anchors: Array<{ offset: number; bytes: Buffer } | undefined> | undefined;
 
+  /**
+   * Per operation kind, whether some rule's literal prefix could match a message with that kind's
+   * prefix: then `operationKind` leaves such records to the full path.
+   */
+  private readonly prefixRuleMayMatch: boolean[];
+  private readonly searchPrefix = Buffer.from(SEARCH_PREFIX, 'utf8');
+  private readonly updatePrefix = Buffer.from(UPDATE_REQUEST_PREFIX, 'utf8');
+  private readonly loadingPrefix = Buffer.from(LOADING_MODEL_PREFIX, 'utf8');
+
   /** `rules`: the user rules (the built-in Plex rules are always added). */
   constructor(rules: readonly LogRule[] = []) {
     const builtin = compileRules(PLEX_ERROR_RULES, 'built-in rules');
     const user = compileRules(rules, 'rules');
+    const rulePrefixes = [...builtin, ...user].flatMap((compiled) =>
+      compiled.message !== undefined && compiled.prefixes ? compiled.prefixes : [],
+    );
+    const mayMatch = (kindPrefix: string): boolean =>
+      rulePrefixes.some((prefix) => prefix.startsWith(kindPrefix) || kindPrefix.startsWith(prefix));
+    this.prefixRuleMayMatch = [
+      true,
+      mayMatch(SEARCH_PREFIX),
+      mayMatch(UPDATE_REQUEST_PREFIX),
+      mayMatch(LOADING_MODEL_PREFIX),
+    ];
     const needles = new Set<string>([URLOPEN_ERROR_MARKER]);
     let allowed = true;
     for (const compiled of [...builtin, ...user]) {
@@ -178,15 +213,12 @@ export class PlexLineClassifier {
     while (sourceEnd < end && bytes[sourceEnd] !== 41) sourceEnd += 1;
     if (sourceEnd + 3 > end || bytes[sourceEnd + 1] !== 32 || bytes[sourceEnd + 2] !== 45) return false;
     if (bytes[sourceEnd + 3] !== 32) return false;
-    const levelLength = levelEnd - levelStart;
     this.threadStart = threadStart;
     this.threadEnd = threadEnd;
     this.levelStart = levelStart;
     this.levelEnd = levelEnd;
     this.messageStart = sourceEnd + 4;
-    this.isError =
-      (levelLength === 5 && bytes[levelStart] === 69 && bytes[levelStart + 1] === 82) ||
-      (levelLength === 8 && bytes[levelStart] === 67 && bytes[levelStart + 1] === 82);
+    this.isError = isErrorLevelBytes(bytes, levelStart, levelEnd);
     return true;
   }
 
@@ -201,6 +233,30 @@ export class PlexLineClassifier {
       !this.isError &&
       !this.needsFullPath(bytes, this.messageStart, end)
     );
+  }
+
+  /**
+   * For a record below ERROR: OPERATION_SEARCH, _UPDATE or _LOADING_MODEL when its message has that
+   * prefix and nothing else the aggregator looks at (no needle, no traceback header, no rule whose
+   * prefix could match), so that starting the operation or naming its item is all it does;
+   * otherwise OPERATION_NONE. Only the built-in and the classifier's rules are considered.
+   */
+  operationKind(bytes: Buffer, messageStart: number, end: number): number {
+    let kind = OPERATION_NONE;
+    if (startsWithBytes(bytes, messageStart, end, this.searchPrefix)) kind = OPERATION_SEARCH;
+    else if (startsWithBytes(bytes, messageStart, end, this.loadingPrefix)) kind = OPERATION_LOADING_MODEL;
+    else if (
+      startsWithBytes(bytes, messageStart, end, this.updatePrefix) &&
+      this.holdsNeedle(bytes, 0, messageStart, end)
+    )
+      kind = OPERATION_UPDATE;
+    if (kind === OPERATION_NONE || this.prefixRuleMayMatch[kind]) return OPERATION_NONE;
+    const suffix = TRACEBACK_SUFFIX_BYTES;
+    if (end - messageStart >= suffix.length && startsWithBytes(bytes, end - suffix.length, end, suffix))
+      return OPERATION_NONE;
+    for (let index = 1; index < this.needleBytes.length; index += 1)
+      if (this.holdsNeedle(bytes, index, messageStart, end)) return OPERATION_NONE;
+    return kind;
   }
 
   /** True when a message needs the full path: a metric or rule prefix, a needle, a traceback header. */

@@ -29,7 +29,15 @@ import {
 } from '@ratchet/plex';
 import { type TemplateCluster, TemplateMiner } from '../mining/template-miner.js';
 import type { ReadProblem, ReadStats } from '../reading/line-reader.js';
-import { compareTimestampBytes, levelName, PlexLineClassifier } from './line-classifier.js';
+import {
+  compareTimestampBytes,
+  isErrorLevelBytes,
+  levelName,
+  OPERATION_NONE,
+  OPERATION_SEARCH,
+  OPERATION_UPDATE,
+  PlexLineClassifier,
+} from './line-classifier.js';
 import { compileRules, RuleSet, type RuleSet as RuleSetType } from './rules.js';
 
 export const PLEX_METRICS = [
@@ -200,6 +208,7 @@ export class PlexAggregator {
   private readonly items = new Map<string, boolean>();
   private itemsDropped = 0;
   private readonly operations = new Map<string, Operation>();
+  private readonly threadNames = new Map<number, string>();
   private readonly pendingUrlErrors = new Map<string, PendingRecord>();
   private readonly problems: ReadProblem[] = [];
   private file: FileState | undefined;
@@ -361,6 +370,15 @@ export class PlexAggregator {
     return true;
   }
 
+  /**
+   * Call when the bytes given to `lineBytes` and the like are about to be reused (the reader's
+   * `afterChunk`): the only thing kept from them, the last record's timestamp, is decoded now.
+   */
+  releaseBytes(): void {
+    const file = this.file;
+    if (file?.lastTimestampBytes !== undefined) this.lastTimestampOf(file);
+  }
+
   private lastTimestampOf(file: FileState): string | undefined {
     if (file.lastTimestamp === undefined && file.lastTimestampBytes !== undefined) {
       file.lastTimestamp = file.lastTimestampBytes.toString(
@@ -400,7 +418,35 @@ export class PlexAggregator {
       this.countPlainRecord(file, bytes, start);
       return true;
     }
-    this.handleRecordBytes(file, bytes, start, end);
+    this.handleRecordBytes(
+      file,
+      bytes,
+      start,
+      end,
+      classifier.threadEnd,
+      classifier.levelStart,
+      classifier.levelEnd,
+      messageStart,
+    );
+    return true;
+  }
+
+  /**
+   * A record the scan worker's classifier parsed (header fields given) and found not plain: handled
+   * as `lineBytes` would handle it. Returns false when the line must go to `line()`.
+   */
+  parsedRecordBytes(
+    bytes: Buffer,
+    start: number,
+    end: number,
+    threadEnd: number,
+    levelStart: number,
+    levelEnd: number,
+    messageStart: number,
+  ): boolean {
+    const file = this.file;
+    if (!file?.sawRecord || !this.fastPathAllowed) return false;
+    this.handleRecordBytes(file, bytes, start, end, threadEnd, levelStart, levelEnd, messageStart);
     return true;
   }
 
@@ -435,20 +481,67 @@ export class PlexAggregator {
     this.agentCounts.records += 1;
   }
 
-  /** A framework record just parsed by the classifier, handled as `line()` would handle it. */
-  private handleRecordBytes(file: FileState, bytes: Buffer, start: number, end: number): void {
-    const classifier = this.classifier;
+  /**
+   * The thread id at `bytes[start, end)` (hex digits, maybe a leading '-') as a string, the same
+   * string every time: a log has a few threads and each of their records needs the id as a map key,
+   * so they are kept by numeric value instead of decoded and hashed again per record.
+   */
+  private threadName(bytes: Buffer, start: number, end: number): string {
+    const negative = bytes[start] === 45;
+    const first = negative ? start + 1 : start;
+    // Up to 12 digits: the key below stays an exact integer (under 2^53).
+    if (end - first > 12) return bytes.toString('latin1', start, end);
+    let value = 0;
+    for (let at = first; at < end; at += 1) {
+      const code = bytes[at] as number;
+      if (code <= 57) value = value * 16 + code - 48;
+      else if (code >= 97) value = value * 16 + code - 87;
+      else return bytes.toString('latin1', start, end); // upper-case hex: not cached
+    }
+    // The digit count keeps "01" apart from "1", the sign "-1" from "1".
+    const key = (value * 16 + (end - first)) * (negative ? -1 : 1);
+    let name = this.threadNames.get(key);
+    if (name === undefined) {
+      if (this.threadNames.size >= MAX_OPEN_THREADS) this.threadNames.clear();
+      name = bytes.toString('latin1', start, end);
+      this.threadNames.set(key, name);
+    }
+    return name;
+  }
+
+  /** A framework record whose header was parsed, handled as `line()` would handle it. */
+  private handleRecordBytes(
+    file: FileState,
+    bytes: Buffer,
+    start: number,
+    end: number,
+    threadEnd: number,
+    levelStart: number,
+    levelEnd: number,
+    messageStart: number,
+  ): void {
+    if (
+      file.sawRecord &&
+      this.pendingUrlErrors.size === 0 &&
+      !isErrorLevelBytes(bytes, levelStart, levelEnd)
+    ) {
+      const kind = this.classifier.operationKind(bytes, messageStart, end);
+      if (kind !== OPERATION_NONE) {
+        this.handleOperationRecord(file, kind, bytes, start, end, threadEnd, messageStart);
+        return;
+      }
+    }
     // Only the message is decoded (UTF-8); the header is ASCII. The whole line is decoded only if
     // the record becomes an example.
     this.handleRecord(
       file,
       {
-        timestamp: bytes.toString('latin1', start, start + 23),
+        timestamp: undefined,
         logger: undefined,
-        thread: bytes.toString('latin1', classifier.threadStart, classifier.threadEnd),
-        level: levelName(bytes, classifier.levelStart, classifier.levelEnd),
+        thread: this.threadName(bytes, start + 25, threadEnd),
+        level: levelName(bytes, levelStart, levelEnd),
         source: undefined,
-        message: bytes.toString('utf8', classifier.messageStart, end),
+        message: bytes.toString('utf8', messageStart, end),
         format: 'framework',
       },
       undefined,
@@ -456,6 +549,42 @@ export class PlexAggregator {
       start,
       end,
     );
+  }
+
+  /**
+   * A record that only starts an operation or names its item (`PlexLineClassifier.operationKind`):
+   * what `handleRecord` would do for it, without decoding more than the item or building a record.
+   * The classifier has checked that no rule, needle or traceback header concerns it, and the caller
+   * that no URL error waits for a status.
+   */
+  private handleOperationRecord(
+    file: FileState,
+    kind: number,
+    bytes: Buffer,
+    start: number,
+    end: number,
+    threadEnd: number,
+    messageStart: number,
+  ): void {
+    this.countPlainRecord(file, bytes, start);
+    if (file.skipping) return;
+    const threadKey = this.threadName(bytes, start + 25, threadEnd);
+    if (kind === OPERATION_SEARCH) {
+      this.totals.searchOps += 1;
+      this.fileCounts.searchOps += 1;
+      this.agentCounts.searchOps += 1;
+      this.startOperation(threadKey, searchItemIdOf(bytes.toString('utf8', messageStart, end)));
+    } else if (kind === OPERATION_UPDATE) {
+      this.count('updateOps');
+      this.startOperation(threadKey, undefined);
+    } else {
+      const operation = this.operations.get(threadKey);
+      if (operation !== undefined && operation.item === undefined)
+        this.setItem(
+          operation,
+          bytes.toString('utf8', messageStart + LOADING_MODEL_PREFIX.length, end).trim(),
+        );
+    }
   }
 
   private inWindowBytes(bytes: Buffer, start: number): boolean {
@@ -486,22 +615,29 @@ export class PlexAggregator {
     lineEnd = 0,
   ): void {
     this.finishPending();
-    const timestamp = record.timestamp ?? this.lastTimestampOf(file);
     if (record.timestamp !== undefined) {
       file.lastTimestamp = record.timestamp;
       file.lastTimestampText = undefined;
       file.lastTimestampBytes = undefined;
+    } else if (bytes !== undefined) {
+      // A record from the byte path: its timestamp is decoded only if something needs it.
+      file.lastTimestamp = undefined;
+      file.lastTimestampText = undefined;
+      file.lastTimestampBytes = bytes;
+      file.lastTimestampStart = lineStart;
     }
     if (!file.sawRecord) {
       file.sawRecord = true;
-      this.finishOrphanFragment(timestamp);
+      this.finishOrphanFragment(this.lastTimestampOf(file));
     }
-    if (this.window && !this.inWindow(timestamp)) {
+    if (this.window && !this.inWindow(this.lastTimestampOf(file))) {
       file.skipping = true;
       return;
     }
     file.skipping = false;
-    this.count('records');
+    this.totals.records += 1;
+    this.fileCounts.records += 1;
+    this.agentCounts.records += 1;
 
     const message = record.message;
     const level = record.level;
@@ -509,7 +645,9 @@ export class PlexAggregator {
     let operation = this.operations.get(threadKey);
 
     if (isSearchMessage(message)) {
-      this.count('searchOps');
+      this.totals.searchOps += 1;
+      this.fileCounts.searchOps += 1;
+      this.agentCounts.searchOps += 1;
       operation = this.startOperation(threadKey, searchItemIdOf(message));
     } else if (isUpdateRequestMessage(message)) {
       this.count('updateOps');
@@ -540,29 +678,55 @@ export class PlexAggregator {
       }
     }
 
-    const makeRecord = (): PendingRecord => ({
+    if (!exception && !isError && !urlError && !modelError && this.userRules.size === 0) {
+      const rule = this.builtinRules.match(message, level, undefined);
+      if (rule === undefined) return;
+      this.applyRule(
+        this.pendingRecord(file, record, threadKey, line, bytes, lineStart, lineEnd, false, operation),
+        rule.rule,
+      );
+      return;
+    }
+    const pending = this.pendingRecord(
+      file,
+      record,
+      threadKey,
+      line,
+      bytes,
+      lineStart,
+      lineEnd,
+      exception,
+      operation,
+    );
+    // An exception is classified when its traceback ends: the tail line tells the exception type.
+    if (exception) this.pending = pending;
+    else this.classify(pending, isError);
+  }
+
+  /** The record as kept for classification (a method, not a closure: handleRecord runs per record). */
+  private pendingRecord(
+    file: FileState,
+    record: PlexLogRecord,
+    threadKey: string,
+    line: string | undefined,
+    bytes: Buffer | undefined,
+    lineStart: number,
+    lineEnd: number,
+    isException: boolean,
+    operation: Operation | undefined,
+  ): PendingRecord {
+    return {
       file: file.path,
       agent: file.agent,
-      timestamp,
+      timestamp: this.lastTimestampOf(file),
       threadKey,
-      level,
-      message,
-      line: line ?? bytes?.toString('utf8', lineStart, lineEnd) ?? message,
+      level: record.level,
+      message: record.message,
+      line: line ?? bytes?.toString('utf8', lineStart, lineEnd) ?? record.message,
       tail: undefined,
-      isException: exception,
+      isException,
       operation,
-    });
-    if (exception) {
-      // Classified when its traceback ends: the tail line tells the exception type.
-      this.pending = makeRecord();
-      return;
-    }
-    if (isError || urlError || modelError || this.userRules.size > 0) {
-      this.classify(makeRecord(), isError);
-      return;
-    }
-    const rule = this.builtinRules.match(message, level, undefined);
-    if (rule) this.applyRule(makeRecord(), rule.rule);
+    };
   }
 
   private inWindow(timestamp: string | undefined): boolean {

@@ -1,7 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 
@@ -39,21 +38,60 @@ export interface ReadLinesOptions {
    * at most `maxLineChars` bytes, the `\r` of CRLF excluded) as `bytes[start, end)`, before any
    * string is made. Return false to have the line decoded and given to `onLine`. Regions that are
    * not clean go through the string path, so the lines delivered are the same either way.
+   * `bytes` is reused for the next chunk once `afterChunk` returns: copy what must outlive it.
    */
   onLineBytes?: (bytes: Buffer, start: number, end: number) => boolean;
   /** Read chunk size in bytes (default 64 KiB; 256 KiB with `onLineBytes`). */
   chunkBytes?: number;
+  /**
+   * Awaited after the lines of each chunk were delivered: lets a consumer hand a batch on (the
+   * scan worker posts its batch here) and hold reading back until the batch is taken.
+   */
+  afterChunk?: () => void | Promise<void>;
 }
 
 const REPLACEMENT_CHAR_BYTES = Buffer.from('\uFFFD', 'utf8');
 
-async function looksGzipped(file: string): Promise<boolean> {
+/** Whether a file starts with the gzip magic bytes. */
+export async function looksGzipped(file: string): Promise<boolean> {
   const handle = await open(file, 'r');
   try {
     const head = Buffer.alloc(2);
     const { bytesRead } = await handle.read(head, 0, 2, 0);
     return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
   } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The chunks of a plain file, read into two buffers that take turns: a fresh buffer per read (what
+ * a read stream does) costs more in page faults than the whole parse, and while one chunk is being
+ * parsed the next is already being read. A chunk is valid until the next one is asked for.
+ */
+async function* readChunks(
+  file: string,
+  chunkBytes: number,
+  onRead: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
+  const handle = await open(file, 'r');
+  const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)] as const;
+  let turn = 0;
+  let reading: Promise<{ bytesRead: number }> | undefined = handle.read(buffers[0], 0, chunkBytes, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await reading;
+      reading = undefined;
+      if (bytesRead === 0) return;
+      const chunk = (turn === 0 ? buffers[0] : buffers[1]).subarray(0, bytesRead);
+      turn ^= 1;
+      reading = handle.read(turn === 0 ? buffers[0] : buffers[1], 0, chunkBytes, null);
+      onRead(bytesRead);
+      yield chunk;
+    }
+  } finally {
+    // A read still in flight (the consumer stopped early) must end before the file is closed.
+    await reading?.catch(() => undefined);
     await handle.close();
   }
 }
@@ -261,27 +299,36 @@ export async function readLines(
   const chunkBytes = options.chunkBytes ?? (onLineBytes ? 1 << 18 : 1 << 16);
   // 64 KiB chunks on the string path: their strings stay in the young generation, where collecting
   // them is cheap. The byte path makes few strings and prefers fewer, larger reads.
-  const raw = createReadStream(file, { highWaterMark: chunkBytes });
-  let source: Readable = raw;
+  let source: AsyncIterable<Buffer>;
+  let closeSource: () => void = () => {};
   if (stats.gzip) {
+    const raw = createReadStream(file, { highWaterMark: chunkBytes });
     const gunzip = createGunzip();
     raw.on('error', (error) => gunzip.destroy(error));
+    raw.on('data', (chunk) => {
+      stats.bytes += (chunk as Buffer).length;
+    });
     source = raw.pipe(gunzip);
+    closeSource = () => {
+      raw.destroy();
+      gunzip.destroy();
+    };
+  } else {
+    source = readChunks(file, chunkBytes, (bytes) => {
+      stats.bytes += bytes;
+    });
   }
-  raw.on('data', (chunk) => {
-    stats.bytes += (chunk as Buffer).length;
-  });
 
   try {
     for await (const chunk of source) {
       if (options.signal?.aborted) {
-        raw.destroy();
-        source.destroy();
+        closeSource();
         break;
       }
       const buffer = chunk as Buffer;
       if (onLineBytes) consumeBytes(buffer);
       else decodeAndConsume(buffer);
+      if (options.afterChunk) await options.afterChunk();
     }
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
