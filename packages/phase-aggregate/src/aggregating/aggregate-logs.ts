@@ -1,10 +1,7 @@
-import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import type { AggregateResult, TimeWindow } from '@ratchet/core';
 import type { LogRule } from '@ratchet/plex';
 import { discoverLogFiles, discoverServerLogFiles } from '../reading/discover.js';
 import { readLines } from '../reading/line-reader.js';
-import { scanInWorker, scanWorkerScript } from '../scanning/scan-in-worker.js';
 import { toPlexWindow } from '../window/resolve-window.js';
 import { PlexAggregator } from './plex-aggregator.js';
 import { ServerLogAggregator } from './server-log-aggregator.js';
@@ -26,26 +23,6 @@ export interface AggregatePlexLogsOptions {
   includeServerLog?: boolean;
   signal?: AbortSignal;
   onFile?: (path: string, index: number, total: number) => void;
-  /**
-   * Read large files in a worker thread beside the aggregation: `auto` (the default) for plug-in
-   * logs of at least 8 MiB when the machine has more than one CPU, `always`, or `never`. The
-   * result is the same either way.
-   */
-  scanWorker?: 'auto' | 'always' | 'never';
-}
-
-/** Below this size a file is read in the calling thread: starting a worker costs more than it saves. */
-export const SCAN_WORKER_MIN_BYTES = 8 * 1024 * 1024;
-
-async function useScanWorker(path: string, mode: 'auto' | 'always' | 'never'): Promise<boolean> {
-  if (mode === 'never') return false;
-  if (mode === 'always') return true;
-  if (availableParallelism() < 2) return false;
-  try {
-    return (await stat(path)).size >= SCAN_WORKER_MIN_BYTES;
-  } catch {
-    return false;
-  }
 }
 
 /** Streams the plug-in logs under `paths` into one measurement (the Plex preset). */
@@ -63,27 +40,13 @@ export async function aggregatePlexLogs(options: AggregatePlexLogsOptions): Prom
     options.onFile?.(file.path, index, files.length);
     index += 1;
     aggregator.beginFile(file.path, file.agent);
-    const script = (await useScanWorker(file.path, options.scanWorker ?? 'auto'))
-      ? scanWorkerScript()
-      : undefined;
-    const scanned =
-      script === undefined
-        ? undefined
-        : await scanInWorker(
-            script,
-            { file: file.path, maxLineChars: options.maxLineChars, rules: options.rules ?? [] },
-            aggregator,
-            options.signal,
-          );
-    const { stats, problems: fileProblems } =
-      scanned ??
-      (await readLines(file.path, (line) => aggregator.line(line), {
-        maxLineChars: options.maxLineChars,
-        signal: options.signal,
-        onLineAt: (text, start, end) => aggregator.lineAt(text, start, end),
-        onLineBytes: (bytes, start, end) => aggregator.lineBytes(bytes, start, end),
-        afterChunk: () => aggregator.releaseBytes(),
-      }));
+    const { stats, problems: fileProblems } = await readLines(file.path, (line) => aggregator.line(line), {
+      maxLineChars: options.maxLineChars,
+      signal: options.signal,
+      onLineAt: (text, start, end) => aggregator.lineAt(text, start, end),
+      onLineBytes: (bytes, start, end) => aggregator.lineBytes(bytes, start, end),
+      afterChunk: () => aggregator.releaseBytes(),
+    });
     aggregator.fileRead(stats, fileProblems);
     aggregator.endFile();
   }

@@ -15,8 +15,7 @@ import { compileRules } from './rules.js';
 /*
  * The stateless half of the byte path: parses the framework's file-handler header on the bytes of a
  * line and tells whether the record is "plain" (below ERROR, and nothing a metric, a rule or an
- * operation looks at). It holds no state about earlier lines, so it can run in the scan worker
- * (reading/scan-worker.ts) while the aggregator, which owns all the state, runs in the main thread.
+ * operation looks at). It holds no state about earlier lines; the aggregator owns all the state.
  */
 
 function isDigitByte(code: number | undefined): boolean {
@@ -220,19 +219,6 @@ export class PlexLineClassifier {
     this.messageStart = sourceEnd + 4;
     this.isError = isErrorLevelBytes(bytes, levelStart, levelEnd);
     return true;
-  }
-
-  /**
-   * True for a record below ERROR whose message needs nothing from the full path: the aggregator
-   * only counts it (when it has no URL error waiting for a status, see `PlexAggregator.plainRecordBytes`).
-   */
-  isPlainRecord(bytes: Buffer, start: number, end: number): boolean {
-    return (
-      this.fastPathAllowed &&
-      this.parse(bytes, start, end) &&
-      !this.isError &&
-      !this.needsFullPath(bytes, this.messageStart, end)
-    );
   }
 
   /**

@@ -37,6 +37,7 @@ import {
   OPERATION_SEARCH,
   OPERATION_UPDATE,
   PlexLineClassifier,
+  startsWithBytes,
 } from './line-classifier.js';
 import { compileRules, RuleSet, type RuleSet as RuleSetType } from './rules.js';
 
@@ -189,6 +190,35 @@ function hostnameOf(host: string | undefined): string | undefined {
   return LOCAL_HOSTS.test(host) ? host : host.replace(/:\d+$/, '');
 }
 
+const QUOTE = 39;
+
+/**
+ * `searchItemIdOf` on the bytes of a message: the first match of `[{,] ?u?'id': u?'([^']+)'`,
+ * decoded. Its optional parts are distinct characters, so matching them greedily finds what the
+ * regex finds; a UTF-8 sequence never holds a quote byte, so the capture is the same too.
+ */
+export function searchItemIdOfBytes(bytes: Buffer, start: number, end: number): string | undefined {
+  for (let at = start; at < end; at += 1) {
+    const code = bytes[at];
+    if (code !== 123 && code !== 44) continue;
+    let p = at + 1;
+    if (bytes[p] === 32) p += 1;
+    if (bytes[p] === 117) p += 1;
+    if (!startsWithBytes(bytes, p, end, ID_KEY_BYTES)) continue;
+    p += ID_KEY_BYTES.length;
+    if (bytes[p] === 117 && bytes[p + 1] === QUOTE) p += 1;
+    if (bytes[p] !== QUOTE || p + 1 >= end) continue;
+    const valueStart = p + 1;
+    let valueEnd = valueStart;
+    while (valueEnd < end && bytes[valueEnd] !== QUOTE) valueEnd += 1;
+    if (valueEnd === end || valueEnd === valueStart) continue;
+    return bytes.toString('utf8', valueStart, valueEnd);
+  }
+  return undefined;
+}
+
+const ID_KEY_BYTES = Buffer.from("'id': ", 'latin1');
+
 /**
  * Streams Plex plug-in log lines into metrics, error types and per-item outcomes. Feed it with
  * `beginFile`, `line` for every line, `endFile`; then `result()`. Memory is bounded: error types,
@@ -222,7 +252,7 @@ export class PlexAggregator {
   private readonly needleNext: number[];
   private needleText: string | undefined;
   private readonly fastPathAllowed: boolean;
-  /** The stateless header parser of the byte path (shared with the scan worker). */
+  /** The stateless header parser and plain-record test of the byte path. */
   private readonly classifier: PlexLineClassifier;
 
   constructor(options: PlexAggregatorOptions = {}) {
@@ -431,40 +461,6 @@ export class PlexAggregator {
     return true;
   }
 
-  /**
-   * A record the scan worker's classifier parsed (header fields given) and found not plain: handled
-   * as `lineBytes` would handle it. Returns false when the line must go to `line()`.
-   */
-  parsedRecordBytes(
-    bytes: Buffer,
-    start: number,
-    end: number,
-    threadEnd: number,
-    levelStart: number,
-    levelEnd: number,
-    messageStart: number,
-  ): boolean {
-    const file = this.file;
-    if (!file?.sawRecord || !this.fastPathAllowed) return false;
-    this.handleRecordBytes(file, bytes, start, end, threadEnd, levelStart, levelEnd, messageStart);
-    return true;
-  }
-
-  /**
-   * A line the scan worker's classifier found plain (`PlexLineClassifier.isPlainRecord`): counted
-   * as `lineBytes` would count it, without parsing it again. When this aggregator's state needs more
-   * (the first record of a file, a URL error waiting for its status) it goes to `lineBytes`, and
-   * like `lineBytes` it returns false when the line must be decoded and given to `line()`.
-   */
-  plainRecordBytes(bytes: Buffer, start: number, end: number): boolean {
-    const file = this.file;
-    if (file?.sawRecord && this.fastPathAllowed && this.pendingUrlErrors.size === 0) {
-      this.countPlainRecord(file, bytes, start);
-      return true;
-    }
-    return this.lineBytes(bytes, start, end);
-  }
-
   private countPlainRecord(file: FileState, bytes: Buffer, start: number): void {
     this.finishPending();
     file.lastTimestamp = undefined;
@@ -573,7 +569,7 @@ export class PlexAggregator {
       this.totals.searchOps += 1;
       this.fileCounts.searchOps += 1;
       this.agentCounts.searchOps += 1;
-      this.startOperation(threadKey, searchItemIdOf(bytes.toString('utf8', messageStart, end)));
+      this.startOperation(threadKey, searchItemIdOfBytes(bytes, messageStart, end), true);
     } else if (kind === OPERATION_UPDATE) {
       this.count('updateOps');
       this.startOperation(threadKey, undefined);
@@ -583,6 +579,7 @@ export class PlexAggregator {
         this.setItem(
           operation,
           bytes.toString('utf8', messageStart + LOADING_MODEL_PREFIX.length, end).trim(),
+          true,
         );
     }
   }
@@ -738,7 +735,8 @@ export class PlexAggregator {
     return true;
   }
 
-  private startOperation(threadKey: string, item: string | undefined): Operation {
+  /** `fresh`: `item` is a string of its own (decoded from bytes), not a slice of a bigger one. */
+  private startOperation(threadKey: string, item: string | undefined, fresh = false): Operation {
     const waiting = this.pendingUrlErrors.get(threadKey);
     if (waiting) {
       this.pendingUrlErrors.delete(threadKey);
@@ -751,12 +749,12 @@ export class PlexAggregator {
     }
     this.operations.delete(threadKey);
     this.operations.set(detach(threadKey), operation);
-    if (item !== undefined) this.setItem(operation, item);
+    if (item !== undefined) this.setItem(operation, item, fresh);
     return operation;
   }
 
-  private setItem(operation: Operation, rawItem: string): void {
-    const item = detach(rawItem);
+  private setItem(operation: Operation, rawItem: string, fresh = false): void {
+    const item = fresh ? rawItem : detach(rawItem);
     operation.item = item;
     const known = this.items.get(item);
     if (known === undefined) {

@@ -44,8 +44,8 @@ export interface ReadLinesOptions {
   /** Read chunk size in bytes (default 64 KiB; 256 KiB with `onLineBytes`). */
   chunkBytes?: number;
   /**
-   * Awaited after the lines of each chunk were delivered: lets a consumer hand a batch on (the
-   * scan worker posts its batch here) and hold reading back until the batch is taken.
+   * Called (and awaited) after the lines of each chunk were delivered, before its buffer is reused:
+   * a consumer that kept positions in `onLineBytes`' bytes copies what it needs here.
    */
   afterChunk?: () => void | Promise<void>;
 }
