@@ -124,6 +124,8 @@ export class PlexLineClassifier {
   private readonly needleBytesNext: number[];
   private needleBuffer: Buffer | undefined;
   private needleFrom = 0;
+  /** The nearest cached needle occurrence (see `holdsAnyNeedle`); -1 when unknown. */
+  private nearestNeedle = -1;
   /** Per needle, the part searched for (see `findNeedle`); chosen on the first buffer seen. */
   private anchors: Array<{ offset: number; bytes: Buffer } | undefined> | undefined;
 
@@ -240,9 +242,7 @@ export class PlexLineClassifier {
     const suffix = TRACEBACK_SUFFIX_BYTES;
     if (end - messageStart >= suffix.length && startsWithBytes(bytes, end - suffix.length, end, suffix))
       return OPERATION_NONE;
-    for (let index = 1; index < this.needleBytes.length; index += 1)
-      if (this.holdsNeedle(bytes, index, messageStart, end)) return OPERATION_NONE;
-    return kind;
+    return this.holdsAnyNeedle(bytes, messageStart, end) ? OPERATION_NONE : kind;
   }
 
   /** True when a message needs the full path: a metric or rule prefix, a needle, a traceback header. */
@@ -261,11 +261,27 @@ export class PlexLineClassifier {
     if (end - messageStart >= suffix.length && bytes[end - 1] === 58) {
       if (startsWithBytes(bytes, end - suffix.length, end, suffix)) return true;
     }
-    // Each needle's next occurrence in the buffer is found by one native search and cached, so a
-    // line costs one comparison per needle instead of a scan of its bytes.
-    for (let index = 1; index < this.needleBytes.length; index += 1)
-      if (this.holdsNeedle(bytes, index, messageStart, end)) return true;
-    return false;
+    return this.holdsAnyNeedle(bytes, messageStart, end);
+  }
+
+  /**
+   * Whether any needle (but the update marker) occurs within `bytes[from, end)`. Each needle's next
+   * occurrence is found by one native search and cached, and so is the nearest of them: most lines
+   * end before it and cost a single comparison.
+   */
+  private holdsAnyNeedle(bytes: Buffer, from: number, end: number): boolean {
+    if (bytes === this.needleBuffer && from >= this.needleFrom && this.nearestNeedle >= end) {
+      this.needleFrom = from;
+      return false;
+    }
+    let nearest = Number.POSITIVE_INFINITY;
+    let found = false;
+    for (let index = 1; index < this.needleBytes.length; index += 1) {
+      if (this.holdsNeedle(bytes, index, from, end)) found = true;
+      nearest = Math.min(nearest, this.needleBytesNext[index] ?? -1);
+    }
+    this.nearestNeedle = nearest;
+    return found;
   }
 
   /** Whether needle `index` occurs within `bytes[from, end)`; the next occurrence is cached per buffer. */
@@ -275,6 +291,7 @@ export class PlexLineClassifier {
       if (this.anchors === undefined) this.chooseAnchors(bytes);
       this.needleBuffer = bytes;
       this.needleBytesNext.fill(-1);
+      this.nearestNeedle = -1;
     }
     this.needleFrom = from;
     let next = this.needleBytesNext[index] ?? -1;
