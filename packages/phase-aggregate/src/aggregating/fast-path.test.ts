@@ -64,6 +64,7 @@ async function bytePath(paths: string[], chunkBytes: number, rules: LogRule[] = 
     const { stats, problems } = await readLines(file.path, (line) => aggregator.line(line), {
       chunkBytes,
       onLineBytes: (bytes, start, end) => aggregator.lineBytes(bytes, start, end),
+      afterChunk: () => aggregator.releaseBytes(),
     });
     aggregator.fileRead(stats, problems);
     aggregator.endFile();
