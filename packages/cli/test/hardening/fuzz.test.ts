@@ -85,7 +85,6 @@ function mutate(next: () => number, config: Record<string, unknown>): { mutated:
     {},
     [1, 'a'],
     true,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: an env reference, as a user writes it
     '${NOPE_UNSET}',
   ];
   const choice = randomInt(next, 0, 2);
