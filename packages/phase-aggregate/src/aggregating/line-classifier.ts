@@ -18,6 +18,10 @@ import { compileRules } from './rules.js';
  * operation looks at). It holds no state about earlier lines; the aggregator owns all the state.
  */
 
+/** 1 for the bytes of hexadecimal digits. */
+const IS_HEX = new Uint8Array(256);
+for (const char of '0123456789abcdefABCDEF') IS_HEX[char.charCodeAt(0)] = 1;
+
 function isDigitByte(code: number | undefined): boolean {
   return code !== undefined && code >= 48 && code <= 57;
 }
@@ -192,10 +196,7 @@ export class PlexLineClassifier {
     const threadStart = start + 25;
     let threadEnd = threadStart;
     if (bytes[threadEnd] === 45) threadEnd += 1;
-    for (; threadEnd < end; threadEnd += 1) {
-      const code = bytes[threadEnd] ?? 0;
-      if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70))) break;
-    }
+    while (threadEnd < end && IS_HEX[bytes[threadEnd] as number] === 1) threadEnd += 1;
     if (
       bytes[threadEnd] !== 41 ||
       threadEnd === threadStart ||

@@ -66,6 +66,7 @@ const MAX_ERROR_TYPES = 5000;
 // table too big for the CPU caches (with 100,000 it took a tenth of the aggregate's time).
 const MAX_ITEMS = 20_000;
 const MAX_OPEN_THREADS = 10_000;
+const THREAD_CACHE_SLOTS = 64;
 
 function emptyCounts(): MetricCounts {
   return Object.fromEntries(PLEX_METRICS.map((metric) => [metric, 0])) as MetricCounts;
@@ -241,7 +242,7 @@ export class PlexAggregator {
   private readonly items = new Map<string, boolean>();
   private itemsDropped = 0;
   private readonly operations = new Map<string, Operation>();
-  private readonly threadNames = new Map<number, string>();
+  private readonly threadCache: Array<string | undefined> = new Array(THREAD_CACHE_SLOTS).fill(undefined);
   private readonly pendingUrlErrors = new Map<string, PendingRecord>();
   private readonly problems: ReadProblem[] = [];
   private file: FileState | undefined;
@@ -481,30 +482,27 @@ export class PlexAggregator {
   }
 
   /**
-   * The thread id at `bytes[start, end)` (hex digits, maybe a leading '-') as a string, the same
-   * string every time: a log has a few threads and each of their records needs the id as a map key,
-   * so they are kept by numeric value instead of decoded and hashed again per record.
+   * The thread id at `bytes[start, end)` as a string, the same string for the same id while it is
+   * in a small cache: a log has a few threads and each of their records needs the id as a map key,
+   * so it is not decoded and hashed again per record. The id is ASCII (the classifier checked it).
    */
   private threadName(bytes: Buffer, start: number, end: number): string {
-    const negative = bytes[start] === 45;
-    const first = negative ? start + 1 : start;
-    // Up to 12 digits: the key below stays an exact integer (under 2^53).
-    if (end - first > 12) return bytes.toString('latin1', start, end);
-    let value = 0;
-    for (let at = first; at < end; at += 1) {
-      const code = bytes[at] as number;
-      if (code <= 57) value = value * 16 + code - 48;
-      else if (code >= 97) value = value * 16 + code - 87;
-      else return bytes.toString('latin1', start, end); // upper-case hex: not cached
+    const length = end - start;
+    let hash = length;
+    for (let at = start; at < end; at += 1) hash = (Math.imul(hash, 31) + (bytes[at] as number)) | 0;
+    const slot = hash & (THREAD_CACHE_SLOTS - 1);
+    const cached = this.threadCache[slot];
+    if (cached !== undefined && cached.length === length) {
+      let same = true;
+      for (let i = 0; i < length; i += 1)
+        if (cached.charCodeAt(i) !== bytes[start + i]) {
+          same = false;
+          break;
+        }
+      if (same) return cached;
     }
-    // The digit count keeps "01" apart from "1", the sign "-1" from "1".
-    const key = (value * 16 + (end - first)) * (negative ? -1 : 1);
-    let name = this.threadNames.get(key);
-    if (name === undefined) {
-      if (this.threadNames.size >= MAX_OPEN_THREADS) this.threadNames.clear();
-      name = bytes.toString('latin1', start, end);
-      this.threadNames.set(key, name);
-    }
+    const name = bytes.toString('latin1', start, end);
+    this.threadCache[slot] = name;
     return name;
   }
 
