@@ -52,8 +52,7 @@ export interface ReadLinesOptions {
 
 const REPLACEMENT_CHAR_BYTES = Buffer.from('\uFFFD', 'utf8');
 
-/** Whether a file starts with the gzip magic bytes. */
-export async function looksGzipped(file: string): Promise<boolean> {
+async function looksGzipped(file: string): Promise<boolean> {
   const handle = await open(file, 'r');
   try {
     const head = Buffer.alloc(2);
@@ -77,7 +76,14 @@ async function* readChunks(
   const handle = await open(file, 'r');
   const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)] as const;
   let turn = 0;
-  let reading: Promise<{ bytesRead: number }> | undefined = handle.read(buffers[0], 0, chunkBytes, null);
+  const readInto = (buffer: Buffer): Promise<{ bytesRead: number }> => {
+    const pending = handle.read(buffer, 0, chunkBytes, null);
+    // Marked as handled now: a read ahead can fail while the consumer is still busy with the
+    // previous chunk, and the error is rethrown where the read is awaited.
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let reading: Promise<{ bytesRead: number }> | undefined = readInto(buffers[0]);
   try {
     for (;;) {
       const { bytesRead } = await reading;
@@ -85,7 +91,7 @@ async function* readChunks(
       if (bytesRead === 0) return;
       const chunk = (turn === 0 ? buffers[0] : buffers[1]).subarray(0, bytesRead);
       turn ^= 1;
-      reading = handle.read(turn === 0 ? buffers[0] : buffers[1], 0, chunkBytes, null);
+      reading = readInto(turn === 0 ? buffers[0] : buffers[1]);
       onRead(bytesRead);
       yield chunk;
     }
