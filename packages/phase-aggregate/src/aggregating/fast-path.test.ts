@@ -135,6 +135,30 @@ describe('the byte path', () => {
     }
   });
 
+  it('checks the record after a traceback for the status a URL error in that traceback waits for', async () => {
+    // Classifying the traceback's record (when the next record starts) leaves a URL error waiting
+    // for its status; the next record carries it in a message that is otherwise plain.
+    const record = (message: string, level = 'DEBUG') =>
+      plexLine('2026-01-01 00:00:00,000', '7f6f4ebd0700', level, 'networking:143', message);
+    const lines = [
+      record('Starting'),
+      record("Error opening URL 'http://api.simdb.example/v2/x' (most recent call last):", 'CRITICAL'),
+      '  File "networking.py", line 1, in open',
+      'IOError: the connection broke',
+      record('Response said HTTP Error 404 for it'),
+      record('done'),
+    ];
+    for (const tail of ['', '\xff']) {
+      // With an invalid byte the region is not clean and the string path (lineAt) reads it.
+      const content = Buffer.concat([Buffer.from(`${lines.join('\n')}\n`), Buffer.from(tail, 'latin1')]);
+      const dir = await testdir({ 'com.plexapp.agents.simdb.log': content });
+      const full = await fullPathOnly([dir]);
+      expect(full.errorTypes.map((type) => type.httpStatus)).toContain(404);
+      expect(await aggregatePlexLogs({ paths: [dir] })).toEqual(full);
+      for (const chunkBytes of [1, 50, 1 << 16]) expect(await bytePath([dir], chunkBytes)).toEqual(full);
+    }
+  });
+
   it('cuts a line longer than the cap exactly as the string path does', async () => {
     const dir = await testdir({ 'a.log': `short\n${'y'.repeat(5000)}\r\n${'é'.repeat(3000)}\nend` });
     const path = join(dir, 'a.log');

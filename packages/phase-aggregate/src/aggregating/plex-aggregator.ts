@@ -342,7 +342,7 @@ export class PlexAggregator {
    */
   lineAt(text: string, start: number, end: number): boolean {
     const file = this.file;
-    if (!file?.sawRecord || !this.fastPathAllowed || this.pendingUrlErrors.size > 0) return false;
+    if (!file?.sawRecord || !this.fastPathAllowed) return false;
     if (end - start < 32 || !isIsoTimestampAt(text, start)) return false;
     if (text.charCodeAt(start + 23) !== 32 || text.charCodeAt(start + 24) !== 40) return false;
     const threadEnd = text.indexOf(')', start + 25);
@@ -390,7 +390,9 @@ export class PlexAggregator {
       }
       if (next < end) return false;
     }
+    // As in `lineBytes`: classifying the previous record may leave a URL error waiting for a status.
     this.finishPending();
+    if (this.pendingUrlErrors.size > 0) return false;
     file.lastTimestamp = undefined;
     file.lastTimestampText = text;
     file.lastTimestampBytes = undefined;
@@ -444,6 +446,9 @@ export class PlexAggregator {
     const classifier = this.classifier;
     if (!classifier.parse(bytes, start, end)) return false;
     const messageStart = classifier.messageStart;
+    // The record before this one is classified first: that may leave a URL error waiting for its
+    // status, which this record may carry, so only then is it known whether this one is plain.
+    this.finishPending();
     if (
       !classifier.isError &&
       this.pendingUrlErrors.size === 0 &&
