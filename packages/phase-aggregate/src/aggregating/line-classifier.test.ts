@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import type { LogRule } from '@ratchet/plex';
-import { searchItemIdOf, TRACEBACK_HEADER_SUFFIX, UPDATE_REQUEST_MARKER } from '@ratchet/plex';
+import {
+  searchItemIdOf,
+  searchItemIdOfBytes,
+  TRACEBACK_HEADER_SUFFIX,
+  UPDATE_REQUEST_MARKER,
+} from '@ratchet/plex';
 import { describe, expect, it } from 'vitest';
 import { discoverLogFiles } from '../reading/discover.js';
 import { readLines } from '../reading/line-reader.js';
@@ -13,7 +18,7 @@ import {
   OPERATION_UPDATE,
   PlexLineClassifier,
 } from './line-classifier.js';
-import { PlexAggregator, searchItemIdOfBytes } from './plex-aggregator.js';
+import { PlexAggregator } from './plex-aggregator.js';
 
 /** A small deterministic generator (mulberry32), so that failures can be replayed. */
 function random(seed: number): () => number {

@@ -22,6 +22,7 @@ import {
   quotedUrlOf,
   redactSecrets,
   searchItemIdOf,
+  searchItemIdOfBytes,
   TRACEBACK_HEADER_SUFFIX,
   URL_ERROR_PREFIX,
   URLOPEN_ERROR_MARKER,
@@ -37,7 +38,6 @@ import {
   OPERATION_SEARCH,
   OPERATION_UPDATE,
   PlexLineClassifier,
-  startsWithBytes,
 } from './line-classifier.js';
 import { compileRules, RuleSet, type RuleSet as RuleSetType } from './rules.js';
 
@@ -193,35 +193,6 @@ function hostnameOf(host: string | undefined): string | undefined {
   if (host === undefined) return undefined;
   return LOCAL_HOSTS.test(host) ? host : host.replace(/:\d+$/, '');
 }
-
-const QUOTE = 39;
-
-/**
- * `searchItemIdOf` on the bytes of a message: the first match of `[{,] ?u?'id': u?'([^']+)'`,
- * decoded. Its optional parts are distinct characters, so matching them greedily finds what the
- * regex finds; a UTF-8 sequence never holds a quote byte, so the capture is the same too.
- */
-export function searchItemIdOfBytes(bytes: Buffer, start: number, end: number): string | undefined {
-  for (let at = start; at < end; at += 1) {
-    const code = bytes[at];
-    if (code !== 123 && code !== 44) continue;
-    let p = at + 1;
-    if (bytes[p] === 32) p += 1;
-    if (bytes[p] === 117) p += 1;
-    if (!startsWithBytes(bytes, p, end, ID_KEY_BYTES)) continue;
-    p += ID_KEY_BYTES.length;
-    if (bytes[p] === 117 && bytes[p + 1] === QUOTE) p += 1;
-    if (bytes[p] !== QUOTE || p + 1 >= end) continue;
-    const valueStart = p + 1;
-    let valueEnd = valueStart;
-    while (valueEnd < end && bytes[valueEnd] !== QUOTE) valueEnd += 1;
-    if (valueEnd === end || valueEnd === valueStart) continue;
-    return bytes.toString('utf8', valueStart, valueEnd);
-  }
-  return undefined;
-}
-
-const ID_KEY_BYTES = Buffer.from("'id': ", 'latin1');
 
 /**
  * Streams Plex plug-in log lines into metrics, error types and per-item outcomes. Feed it with

@@ -57,6 +57,41 @@ export function searchItemIdOf(message: string): string | undefined {
   return SEARCH_ITEM_ID.exec(message)?.[1];
 }
 
+const QUOTE = 39;
+
+/**
+ * `searchItemIdOf` on the bytes of a message: the first match of `[{,] ?u?'id': u?'([^']+)'`,
+ * decoded. Its optional parts are distinct characters, so matching them greedily finds what the
+ * regex finds; a UTF-8 sequence never holds a quote byte, so the capture is the same too.
+ */
+export function searchItemIdOfBytes(bytes: Buffer, start: number, end: number): string | undefined {
+  for (let at = start; at < end; at += 1) {
+    const code = bytes[at];
+    if (code !== 123 && code !== 44) continue;
+    let p = at + 1;
+    if (bytes[p] === 32) p += 1;
+    if (bytes[p] === 117) p += 1;
+    if (!holdsAt(bytes, p, end, ID_KEY_BYTES)) continue;
+    p += ID_KEY_BYTES.length;
+    if (bytes[p] === 117 && bytes[p + 1] === QUOTE) p += 1;
+    if (bytes[p] !== QUOTE || p + 1 >= end) continue;
+    const valueStart = p + 1;
+    let valueEnd = valueStart;
+    while (valueEnd < end && bytes[valueEnd] !== QUOTE) valueEnd += 1;
+    if (valueEnd === end || valueEnd === valueStart) continue;
+    return bytes.toString('utf8', valueStart, valueEnd);
+  }
+  return undefined;
+}
+
+const ID_KEY_BYTES = Buffer.from("'id': ", 'latin1');
+
+function holdsAt(bytes: Buffer, at: number, end: number, text: Buffer): boolean {
+  if (end - at < text.length) return false;
+  for (let i = 0; i < text.length; i += 1) if (bytes[at + i] !== text[i]) return false;
+  return true;
+}
+
 const GUID_IN_QUOTES = /called with guid '([^']+)'/;
 /** The guid named by an update exception (`... called with guid 'com.plexapp.agents.x://1?lang=en'`). */
 export function updateGuidOf(message: string): string | undefined {
