@@ -6,22 +6,9 @@ import { generatePlexLog } from '../../../../bench/aggregate/generate-plex-log.j
 import { discoverLogFiles } from '../reading/discover.js';
 import { readLines } from '../reading/line-reader.js';
 import { PLEX_SAMPLES_DIR, plexLine, testdir } from '../testdir.test-helpers.js';
-import { toPlexWindow } from '../window/resolve-window.js';
 import { aggregatePlexLogs } from './aggregate-logs.js';
+import { fullPathOnly } from './full-path.test-helpers.js';
 import { PlexAggregator } from './plex-aggregator.js';
-
-/** The same measurement through `line()` only, without the allocation-free fast path. */
-async function fullPathOnly(paths: string[], window?: { start?: string; end?: string }) {
-  const aggregator = new PlexAggregator({ window: toPlexWindow(window) });
-  const { files } = await discoverLogFiles(paths);
-  for (const file of files) {
-    aggregator.beginFile(file.path, file.agent);
-    const { stats, problems } = await readLines(file.path, (line) => aggregator.line(line));
-    aggregator.fileRead(stats, problems);
-    aggregator.endFile();
-  }
-  return aggregator.result(window ?? {});
-}
 
 describe('the fast path for plain records', () => {
   it('gives exactly the result of the full path on every real sample', async () => {
@@ -51,7 +38,7 @@ describe('the fast path for plain records', () => {
     const windowed = await aggregatePlexLogs({ paths: [path], window });
     expect(windowed.metrics.records).toBeGreaterThan(0);
     expect(windowed.metrics.records).toBeLessThan(fast.metrics.records ?? 0);
-    expect(windowed).toEqual(await fullPathOnly([path], window));
+    expect(windowed).toEqual(await fullPathOnly([path], { window }));
   });
 });
 
@@ -66,18 +53,6 @@ async function bytePath(paths: string[], chunkBytes: number, rules: LogRule[] = 
       onLineBytes: (bytes, start, end) => aggregator.lineBytes(bytes, start, end),
       afterChunk: () => aggregator.releaseBytes(),
     });
-    aggregator.fileRead(stats, problems);
-    aggregator.endFile();
-  }
-  return aggregator.result({});
-}
-
-async function fullPathWithRules(paths: string[], rules: LogRule[]) {
-  const aggregator = new PlexAggregator({ rules });
-  const { files } = await discoverLogFiles(paths);
-  for (const file of files) {
-    aggregator.beginFile(file.path, file.agent);
-    const { stats, problems } = await readLines(file.path, (line) => aggregator.line(line));
     aggregator.fileRead(stats, problems);
     aggregator.endFile();
   }
@@ -127,7 +102,7 @@ describe('the byte path', () => {
       { name: 'starting', category: 'plugin-start', message: '^Starting' },
     ];
     for (const chosen of [[], rules]) {
-      const full = await fullPathWithRules([dir], chosen);
+      const full = await fullPathOnly([dir], { rules: chosen });
       expect(full.metrics.records).toBe(12);
       for (const chunkBytes of [1, 3, 64, 1000, 1 << 18]) {
         expect(await bytePath([dir], chunkBytes, chosen), `${chunkBytes}-byte chunks`).toEqual(full);

@@ -7,10 +7,10 @@ import {
   UPDATE_REQUEST_MARKER,
 } from '@ratchet/plex';
 import { describe, expect, it } from 'vitest';
-import { discoverLogFiles } from '../reading/discover.js';
 import { readLines } from '../reading/line-reader.js';
 import { plexLine, testdir } from '../testdir.test-helpers.js';
 import { aggregatePlexLogs } from './aggregate-logs.js';
+import { fullPathOnly } from './full-path.test-helpers.js';
 import {
   OPERATION_LOADING_MODEL,
   OPERATION_NONE,
@@ -133,19 +133,6 @@ describe('searchItemIdOfBytes', () => {
   });
 });
 
-/** The measurement through `line()` only. */
-async function stringPath(dir: string): Promise<unknown> {
-  const aggregator = new PlexAggregator();
-  const { files } = await discoverLogFiles([dir]);
-  for (const file of files) {
-    aggregator.beginFile(file.path, file.agent);
-    const { stats, problems } = await readLines(file.path, (line) => aggregator.line(line));
-    aggregator.fileRead(stats, problems);
-    aggregator.endFile();
-  }
-  return aggregator.result({});
-}
-
 describe('the byte path keeps threads and timestamps apart', () => {
   it('gives each spelling of a thread id its own operation, as the string path does', async () => {
     // Ids that a careless numeric key would merge: leading zeros, a sign, upper case, 16 digits.
@@ -172,7 +159,7 @@ describe('the byte path keeps threads and timestamps apart', () => {
     const dir = await testdir({ 'com.plexapp.agents.simdb.log': `${lines.join('\n')}\n` });
     const result = await aggregatePlexLogs({ paths: [dir] });
     expect(result.items).toEqual(threads.map((_, index) => ({ item: String(index), ok: index % 2 !== 0 })));
-    expect(result).toEqual(await stringPath(dir));
+    expect(result).toEqual(await fullPathOnly([dir]));
   });
 
   it('keeps the timestamp of a record counted at the end of one read chunk for a record without one', async () => {
@@ -186,7 +173,7 @@ describe('the byte path keeps threads and timestamps apart', () => {
       plexLine('2026-03-04 05:08:00,000', '7f', 'DEBUG', 'sandbox:19', 'last record'),
     ].join('\n');
     const dir = await testdir({ 'com.plexapp.agents.simdb.log': `${content}\n` });
-    const expected = (await stringPath(dir)) as { errorTypes: Array<{ firstSeen?: string }> };
+    const expected = (await fullPathOnly([dir])) as { errorTypes: Array<{ firstSeen?: string }> };
     expect(expected.errorTypes[0]?.firstSeen).toContain('05:06:07');
     expect(await aggregatePlexLogs({ paths: [dir] })).toEqual(expected);
     const path = join(dir, 'com.plexapp.agents.simdb.log');
