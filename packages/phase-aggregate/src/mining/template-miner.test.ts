@@ -43,6 +43,14 @@ describe('TemplateMiner', () => {
     ]);
   });
 
+  it('keeps the brackets around a variable, so a template reads balanced', () => {
+    const miner = new TemplateMiner();
+    miner.add('db pool exhausted (size 10)');
+    const cluster = miner.add('db pool exhausted (size 25)');
+    expect(TemplateMiner.template(cluster)).toBe('db pool exhausted (size <*>)');
+    expect(tokenize('retry [3] of {7} (cap=12)')).toEqual(['retry', '[<*>]', 'of', '{<*>}', '(<*>)']);
+  });
+
   it('stays within its cluster bound, sending new kinds to an overflow cluster', () => {
     const miner = new TemplateMiner({ maxClusters: 10 });
     for (let i = 0; i < 100; i += 1)

@@ -36,6 +36,14 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13 || code === 11 || code === 12;
 }
 
+function isOpenBracket(code: number): boolean {
+  return code === 40 || code === 91 || code === 123;
+}
+
+function isCloseBracket(code: number): boolean {
+  return code === 41 || code === 93 || code === 125;
+}
+
 function isKeyChar(code: number): boolean {
   return (
     (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 46 || code === 45
@@ -84,7 +92,14 @@ export function tokenize(message: string, maxTokens = 120): string[] {
       continue;
     }
     const shape = message.slice(start, firstShapeEnd === -1 ? at : firstShapeEnd);
-    if (keyEnd !== -1) tokens.push(`${message.slice(start, keyEnd)}${WILDCARD}`);
+    // Brackets around a variable are text: `(size 10)` keeps its `)`, `[42]` its brackets.
+    let open = start;
+    while (open < firstDigit && isOpenBracket(message.charCodeAt(open))) open += 1;
+    let close = at;
+    while (close > firstDigit && isCloseBracket(message.charCodeAt(close - 1))) close -= 1;
+    const before = keyEnd !== -1 ? message.slice(start, keyEnd) : message.slice(start, open);
+    const after = message.slice(close, at);
+    if (before !== '' || after !== '') tokens.push(`${before}${WILDCARD}${after}`);
     else if (shape !== previousShape || tokens[tokens.length - 1] !== WILDCARD) tokens.push(WILDCARD);
     previousShape = shape;
   }
