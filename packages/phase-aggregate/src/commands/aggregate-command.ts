@@ -87,7 +87,7 @@ export async function runAggregateCommand(opts: AggregateCommandOptions, io: Com
         'INPUT_INVALID',
         `no log files found in ${looked || 'the default Plex log folder'}`,
         {
-          hint: 'give a PMS Plugin Logs folder or log files, or set PLEX_MEDIA_SERVER_LOG_DIR',
+          hint: "give the server's data folder, its Logs or PMS Plugin Logs folder, or log files; or set PLEX_MEDIA_SERVER_LOG_DIR or PLEX_DATA_DIR. Only legacy plug-in agents (com.plexapp.agents.*) write these logs: the newer tv.plex.agents.* do not",
           details: { problems: result.problems },
         },
       );

@@ -21,9 +21,27 @@ function agentOf(path: string): string {
   return parseLogFileName(name)?.bundleId ?? name;
 }
 
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The server `Logs` folder a given folder stands for: itself when it holds `PMS Plugin Logs`, or
+ * its `Logs` folder when it is a server's data folder. Undefined for any other folder.
+ */
+async function serverLogsFolderOf(folder: string): Promise<string | undefined> {
+  if (await isFolder(join(folder, PLUGIN_LOGS_FOLDER))) return folder;
+  if (await isFolder(join(folder, 'Logs', PLUGIN_LOGS_FOLDER))) return join(folder, 'Logs');
+  return undefined;
+}
+
 /**
  * Expands files and folders into the log files to read, each bundle's rotated files oldest first.
- * A folder that holds a `PMS Plugin Logs` folder (a server's `Logs` folder) is read through it.
+ * A server's `Logs` folder, or its data folder, is read through its `PMS Plugin Logs` folder.
  * Paths that cannot be read are returned as problems, never thrown.
  */
 export async function discoverLogFiles(
@@ -56,13 +74,8 @@ export async function discoverLogFiles(
       add(given);
       continue;
     }
-    let folder = given;
-    try {
-      const inner = join(given, PLUGIN_LOGS_FOLDER);
-      if ((await stat(inner)).isDirectory()) folder = inner;
-    } catch {
-      // not a server Logs folder: read the folder itself
-    }
+    const logsFolder = await serverLogsFolderOf(given);
+    const folder = logsFolder === undefined ? given : join(logsFolder, PLUGIN_LOGS_FOLDER);
     let entries: string[];
     try {
       entries = await readdir(folder);
@@ -137,11 +150,12 @@ export async function discoverServerLogFiles(paths: string[]): Promise<string[]>
       if (isServerLogName(basename(given))) found.add(given);
       continue;
     }
+    const logsFolder = await serverLogsFolderOf(given);
+    if (logsFolder === undefined) continue;
     try {
-      if (!(await stat(join(given, PLUGIN_LOGS_FOLDER))).isDirectory()) continue;
-      for (const entry of await readdir(given)) {
+      for (const entry of await readdir(logsFolder)) {
         if (!isServerLogName(entry)) continue;
-        const path = join(given, entry);
+        const path = join(logsFolder, entry);
         if ((await stat(path)).isFile()) found.add(path);
       }
     } catch {
