@@ -77,10 +77,16 @@ program
 
 program
   .command('validate')
-  .description('check a config: keys, environment variables, and that every phase loads')
+  .description(
+    'check a config (keys, metric names, every phase loads) and the world it needs (logs, server, token, restart command)',
+  )
   .option('-c, --config <file>', 'config file')
   .option('--json', 'print the result as JSON')
-  .action(async (options) => (await import('./commands/validate.js')).validateCommand(options));
+  .option('--offline', 'check the file only: no logs read, no server asked (CI, config linting)')
+  .option('--measure', 'measure once and print the metrics and the objective')
+  .action(async (options) =>
+    (await import('./commands/validate/validate-command.js')).validateCommand(options),
+  );
 
 program
   .command('init')
@@ -89,7 +95,18 @@ program
     new Option('--preset <preset>', 'what the config is for').choices(['plex', 'generic']).default('plex'),
   )
   .option('--force', 'overwrite an existing config')
-  .action(async (options) => (await import('./commands/init.js')).initCommand(options));
+  .option(
+    '--restart-command <argv>',
+    'plex preset: the command that restarts your server, as words or a JSON array',
+  )
+  .addOption(
+    new Option('--platform <os>', 'plex preset: look for the install as on this OS').choices([
+      'linux',
+      'darwin',
+      'win32',
+    ]),
+  )
+  .action(async (options) => (await import('./commands/init/init-command.js')).initCommand(options));
 
 program
   .command('aggregate')

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export * from './config/env.js';
 export * from './config/load.js';
+export * from './config/metric-names.js';
 export * from './config/schema.js';
 export * from './contracts/actions.js';
 export * from './contracts/events.js';

@@ -4,6 +4,7 @@ export { type AggregatePlexLogsOptions, aggregatePlexLogs } from './aggregating/
 export {
   type AggregateGenericLogsOptions,
   aggregateGenericLogs,
+  GENERIC_BASE_METRICS,
   type GenericMetricRule,
   loadMetricRuleFile,
 } from './aggregating/generic-aggregator.js';
@@ -37,7 +38,12 @@ export {
   tokenize,
   WILDCARD,
 } from './mining/template-miner.js';
-export { createAggregatePhase, measure, writeAggregateReports } from './phase/aggregate-phase.js';
+export {
+  createAggregatePhase,
+  declaredMetricNames,
+  measure,
+  writeAggregateReports,
+} from './phase/aggregate-phase.js';
 export { type AggregateOptions, AggregateOptionsSchema, parseAggregateOptions } from './phase/options.js';
 export {
   discoverLogFiles,

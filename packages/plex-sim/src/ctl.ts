@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { describeError, isRatchetError } from '@ratchet/core';
+import { readPlexOnlineToken } from '@ratchet/plex';
 import { requestAgentRestart } from './cli/restart-request.js';
 
-const USAGE = `usage: node ctl.js restart --url URL [--token T] [--wait] [--timeout-ms N]
+const USAGE = `usage: node ctl.js restart --url URL [--token T | --preferences FILE] [--wait] [--timeout-ms N]
   Ask a running Plex simulator to restart its agent (it reloads the agent's preferences).
-  The token comes from --token or PLEX_TOKEN. Exit 0 when the restart was accepted
+  The token comes from --token, PLEX_TOKEN, or the PlexOnlineToken of --preferences FILE. Exit 0 when the restart was accepted
   (with --wait: once the server is healthy again), 1 when refused or unreachable, 2 on bad usage.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -37,6 +38,7 @@ function parseCommand(argv: string[]) {
     options: {
       url: { type: 'string' },
       token: { type: 'string' },
+      preferences: { type: 'string' },
       wait: { type: 'boolean', default: false },
       'timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -47,8 +49,12 @@ function parseCommand(argv: string[]) {
     throw new Error(`unknown command: ${positionals.join(' ') || '(none)'}`);
   }
   if (!values.url) throw new Error('--url is required');
-  const token = values.token ?? process.env['PLEX_TOKEN'];
-  if (!token) throw new Error('no token: pass --token or set PLEX_TOKEN');
+  // Like a local admin restarting a real server, the restart may use the server's own token.
+  const token =
+    values.token ||
+    process.env['PLEX_TOKEN'] ||
+    (values.preferences ? readPlexOnlineToken(values.preferences) : undefined);
+  if (!token) throw new Error('no token: pass --token, set PLEX_TOKEN, or give --preferences FILE');
   const timeout = values['timeout-ms'];
   if (timeout !== undefined && !/^\d+$/.test(timeout))
     throw new Error(`--timeout-ms: expected milliseconds, got "${timeout}"`);

@@ -1,2 +1,3 @@
 export * from './api/index.js';
+export * from './install/index.js';
 export * from './logs/index.js';

@@ -58,7 +58,6 @@ export class ProgressDisplay {
     events.on('measurement', ({ objective, metrics }) =>
       this.line(
         `  measured: objective ${fmt(objective)} (${Object.entries(metrics)
-          .slice(0, 6)
           .map(([k, v]) => `${k}=${fmt(v)}`)
           .join(', ')})`,
       ),

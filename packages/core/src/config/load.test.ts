@@ -131,3 +131,33 @@ describe('loadConfig', () => {
     expect(error.message).toBe('phases.test.with.token: environment variable PLEX_TOKEN is not set');
   });
 });
+
+describe('a config with a TODO left by ratchet init', () => {
+  it('is refused with the key of each TODO (exit 2), so it never runs measuring nothing', async () => {
+    const config = {
+      ...minimal,
+      phases: {
+        ...phases,
+        aggregate: { use: './a.mjs', with: { logs: 'TODO: the Logs folder of your server' } },
+        implement: { use: './i.mjs', with: { restart: { command: ['TODO: the restart command'] } } },
+      },
+    };
+    const error = await loadError(project({ 'ratchet.config.json': JSON.stringify(config) }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.isUsageError).toBe(true);
+    expect(error.message).toContain('phases.aggregate.with.logs: TODO: the Logs folder of your server');
+    expect(error.message).toContain('phases.implement.with.restart.command.0: TODO: the restart command');
+  });
+
+  it('takes a word that merely starts with TODO, or holds it later, as a value', async () => {
+    const config = {
+      ...minimal,
+      phases: { ...phases, aggregate: { use: './a.mjs', with: { logs: 'TODOS/x', note: 'see TODO' } } },
+    };
+    const loaded = await loadConfig({
+      cwd: project({ 'ratchet.config.json': JSON.stringify(config) }),
+      env: {},
+    });
+    expect(loaded.config.phases.aggregate).toMatchObject({ with: { logs: 'TODOS/x' } });
+  });
+});

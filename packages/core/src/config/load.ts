@@ -5,6 +5,7 @@ import { createJiti } from 'jiti';
 import { RatchetError } from '../errors/ratchet-error.js';
 import { resolveEnv } from './env.js';
 import { type RatchetConfig, RatchetConfigSchema } from './schema.js';
+import { refuseTodos } from './todos.js';
 
 export const CONFIG_SEARCH_PLACES = [
   'package.json',
@@ -85,7 +86,10 @@ export async function loadConfig(
 
 export function parseConfig(raw: unknown, source: string): RatchetConfig {
   const parsed = RatchetConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    refuseTodos(parsed.data, source);
+    return parsed.data;
+  }
   const problems = parsed.error.issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(root)';
     if (issue.code === 'unrecognized_keys') {

@@ -48,6 +48,20 @@ export const CommandPhaseSchema = z
 export const PhaseRefSchema = z.union([ModulePhaseSchema, CommandPhaseSchema]);
 export type PhaseRef = z.infer<typeof PhaseRefSchema>;
 
+/** An aggregate command also says which metrics it writes, so that metric names can be checked. */
+export const AggregatePhaseRefSchema = z.union([
+  ModulePhaseSchema,
+  CommandPhaseSchema.extend({
+    metrics: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'The metric names this command writes; `ratchet validate` checks objective.metric, objective.per and judge.criticalMetrics against them',
+      ),
+  }).strict(),
+]);
+
 const ModuleRefSchema = z
   .object({ use: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) })
   .strict();
@@ -126,7 +140,7 @@ export const RatchetConfigSchema = z
     objective: ObjectiveSchema,
     phases: z
       .object({
-        aggregate: PhaseRefSchema,
+        aggregate: AggregatePhaseRefSchema,
         diagnose: PhaseRefSchema,
         implement: PhaseRefSchema,
         test: PhaseRefSchema,

@@ -39,7 +39,13 @@ export interface Phase<I, O> {
   run(input: I, ctx: PhaseContext): Promise<O>;
 }
 
-export type AggregatePhase = Phase<AggregateInput, AggregateResult>;
+export interface AggregatePhase extends Phase<AggregateInput, AggregateResult> {
+  /**
+   * Optional: the names of the metrics this phase produces, so that `ratchet validate` (and the run,
+   * before it starts) can refuse an objective or critical metric that names none of them.
+   */
+  declaredMetrics?(): readonly string[] | Promise<readonly string[]>;
+}
 export type DiagnosePhase = Phase<DiagnoseInput, Diagnosis>;
 export interface TestPhase extends Phase<TestInput, TestResult> {
   /**

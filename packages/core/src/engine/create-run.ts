@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import type { LoadedConfig } from '../config/load.js';
+import { checkMetricNames, declaredAggregateMetrics } from '../config/metric-names.js';
 import { LoopEvents } from '../contracts/events.js';
 import type { ExitPolicy } from '../contracts/exit-policy.js';
 import type { Logger } from '../contracts/logger.js';
@@ -61,6 +62,8 @@ export async function loadRunComponents(
     },
   };
   const phases = await loadPhases(config, loadContext);
+  const metrics = await declaredAggregateMetrics(config.phases.aggregate, phases.aggregate);
+  if (metrics) checkMetricNames(config, metrics);
   const exit = { ...config.exit, maxIterations: options.maxIterations ?? config.exit.maxIterations };
   const policies = [...builtinPolicies(exit), ...(await loadCustomPolicies(config, loadContext))];
   return { phases, policies };

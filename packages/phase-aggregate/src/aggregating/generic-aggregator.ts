@@ -103,6 +103,9 @@ export interface AggregateGenericLogsOptions {
   signal?: AbortSignal;
 }
 
+/** What the generic preset counts without any metric rule. */
+export const GENERIC_BASE_METRICS = ['records', 'errorRecords', 'unparsedLines'] as const;
+
 const ERROR_LEVELS = new Set(['ERROR', 'CRITICAL', 'FATAL', 'SEVERE', 'ERR', 'CRIT', 'EMERG', 'ALERT']);
 
 export function compileLineFormat(lineFormat: string, where = 'lineFormat'): RegExp {
@@ -142,7 +145,7 @@ export async function aggregateGenericLogs(options: AggregateGenericLogsOptions)
   const typeItems = new Map<number, Set<string>>();
   const start = options.window?.start === undefined ? undefined : Date.parse(options.window.start);
   const end = options.window?.end === undefined ? undefined : Date.parse(options.window.end);
-  const metrics: Record<string, number> = { records: 0, errorRecords: 0, unparsedLines: 0 };
+  const metrics: Record<string, number> = Object.fromEntries(GENERIC_BASE_METRICS.map((name) => [name, 0]));
   for (const rule of rules) metrics[rule.name] = 0;
   const miner = new TemplateMiner({ maxClusters: 2000 });
   const errorTypes = new Map<number, ErrorType>();

@@ -125,4 +125,33 @@ describe('the aggregate phase', () => {
       expect.objectContaining({ category: 'unknown', count: 2, template: 'database timeout after <*> ms' }),
     ]);
   });
+
+  it('declares the metrics it produces: exactly the keys of a measurement, inline and rule-file metrics included', async () => {
+    const dir = await testdir({
+      'app/app.log': '2026-02-01T10:00:00Z INFO GET /a\n2026-02-01T10:00:01Z ERROR upstream timeout\n',
+      'metrics.yaml': 'metrics:\n  - { name: timeouts, message: upstream timeout }\n',
+    });
+    const generic = await createPhase(
+      {
+        preset: 'generic',
+        logs: 'app/app.log',
+        lineFormat: '^(?<ts>\\S+) (?<level>[A-Z]+) (?<message>.*)$',
+        metrics: [{ name: 'requests', message: '^GET ' }],
+        rules: ['metrics.yaml'],
+      },
+      { configDir: dir, log: silentLogger, settings: {} },
+    );
+    const declared = await generic.declaredMetrics?.();
+    const measured = await generic.run({ purpose: 'baseline' }, phaseContext(join(dir, 'run')));
+    expect(declared).toEqual(['records', 'errorRecords', 'unparsedLines', 'requests', 'timeouts']);
+    expect([...(declared ?? [])].sort()).toEqual(Object.keys(measured.metrics).sort());
+
+    const plex = await createPhase(
+      { logs: 'logs' },
+      { configDir: await testdir({ 'logs/com.plexapp.agents.x.log': LOG }), log: silentLogger, settings: {} },
+    );
+    const plexDeclared = await plex.declaredMetrics?.();
+    const plexMeasured = await plex.run({ purpose: 'baseline' }, phaseContext(join(dir, 'run2')));
+    expect([...(plexDeclared ?? [])].sort()).toEqual(Object.keys(plexMeasured.metrics).sort());
+  });
 });

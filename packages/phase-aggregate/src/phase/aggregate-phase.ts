@@ -8,9 +8,15 @@ import type {
   TimeWindow,
 } from '@ratchet/core';
 import { AggregateResultSchema, writeFileAtomic } from '@ratchet/core';
-import { defaultPlexLogsDir, type LogRule } from '@ratchet/plex';
+import { defaultPlexLogsDir, findPlexInstall, type LogRule } from '@ratchet/plex';
 import { aggregatePlexLogs } from '../aggregating/aggregate-logs.js';
-import { aggregateGenericLogs, loadMetricRuleFile } from '../aggregating/generic-aggregator.js';
+import {
+  aggregateGenericLogs,
+  GENERIC_BASE_METRICS,
+  type GenericMetricRule,
+  loadMetricRuleFile,
+} from '../aggregating/generic-aggregator.js';
+import { PLEX_METRICS } from '../aggregating/plex-aggregator.js';
 import { loadRuleFile } from '../aggregating/rules.js';
 import { renderAggregateMarkdown } from '../report/markdown.js';
 import { resolveWindow } from '../window/resolve-window.js';
@@ -31,11 +37,9 @@ export async function measure(request: MeasureRequest): Promise<AggregateResult>
       ? Array.isArray(options.logs)
         ? options.logs
         : [options.logs]
-      : [defaultPlexLogsDir()];
+      : [findPlexInstall().logsDir?.value ?? defaultPlexLogsDir()];
   if (options.preset === 'generic') {
-    // In the generic preset, rule files hold metric rules; they come after the inline ones.
-    const metrics = [...(options.metrics ?? [])];
-    for (const file of options.rules ?? []) metrics.push(...(await loadMetricRuleFile(file)));
+    const metrics = await genericMetricRules(options);
     return aggregateGenericLogs({
       paths,
       lineFormat: options.lineFormat ?? '',
@@ -59,6 +63,25 @@ export async function measure(request: MeasureRequest): Promise<AggregateResult>
   });
 }
 
+/** The generic preset's metric rules: the inline ones, then those of the rule files. */
+async function genericMetricRules(options: AggregateOptions): Promise<GenericMetricRule[]> {
+  const metrics = [...(options.metrics ?? [])];
+  for (const file of options.rules ?? []) metrics.push(...(await loadMetricRuleFile(file)));
+  return metrics;
+}
+
+/** The names of the metrics a measurement with these options holds (for `ratchet validate`). */
+export async function declaredMetricNames(options: AggregateOptions): Promise<string[]> {
+  if (options.preset !== 'generic') {
+    // The plex preset's user rules name error types, not metrics: its metrics are fixed.
+    for (const file of options.rules ?? []) await loadRuleFile(file);
+    return [...PLEX_METRICS];
+  }
+  const names: string[] = [...GENERIC_BASE_METRICS];
+  for (const rule of await genericMetricRules(options)) if (!names.includes(rule.name)) names.push(rule.name);
+  return names;
+}
+
 /** Writes `aggregate.json` (validated by the core schema) and `aggregate.md` into `runDir`. */
 export async function writeAggregateReports(runDir: string, result: AggregateResult): Promise<void> {
   const valid = AggregateResultSchema.parse(result);
@@ -74,6 +97,7 @@ export function createAggregatePhase(
   const options = parseAggregateOptions(rawOptions, factoryContext.configDir);
   return {
     name: 'aggregate',
+    declaredMetrics: () => declaredMetricNames(options),
     async run(input: AggregateInput, ctx: PhaseContext): Promise<AggregateResult> {
       const window =
         input.window && (input.window.start !== undefined || input.window.end !== undefined)

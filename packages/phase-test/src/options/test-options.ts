@@ -12,6 +12,13 @@ export const PlexRefreshSchema = z
       .string()
       .optional()
       .describe('Default: the PLEX_TOKEN environment variable. Never written anywhere.'),
+    preferences: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The server's Preferences.xml: without a token or PLEX_TOKEN, its PlexOnlineToken is read at run time (in memory only)",
+      ),
     items: positive
       .default(20)
       .describe('Items to refresh in all: targeted ones first, then a random control sample'),

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   type AggregateResult,
   describeError,
@@ -11,7 +11,7 @@ import {
   type TestResult,
   writeFileAtomic,
 } from '@ratchet/core';
-import { redactSecret } from '@ratchet/plex';
+import { redactSecret, resolvePlexToken } from '@ratchet/plex';
 import { judge } from '../judge/judge.js';
 import {
   parseTestPhaseOptions,
@@ -31,8 +31,15 @@ export function createTestPhase(
 ): TestPhase {
   const options: TestPhaseOptions = parseTestPhaseOptions(rawOptions);
   const settings = resolveJudgeSettings(options.judge, factoryCtx.settings.judge);
-  const secret =
-    options.refresh.kind === 'plex' ? (options.refresh.token ?? process.env.PLEX_TOKEN) : undefined;
+  if (options.refresh.kind === 'plex' && options.refresh.token === undefined) {
+    // Read once, kept in memory: the options object is never written to a file.
+    const { preferences } = options.refresh;
+    const token = resolvePlexToken({
+      ...(preferences === undefined ? {} : { preferences: resolve(factoryCtx.configDir, preferences) }),
+    });
+    if (token !== undefined) options.refresh.token = token;
+  }
+  const secret = options.refresh.kind === 'plex' ? options.refresh.token : undefined;
   const scrub = (text: string) => redactSecret(text, secret);
 
   /** Refresh (or wait for traffic), then measure exactly that window through the engine. */

@@ -1,0 +1,10 @@
+export {
+  type Found,
+  findPlexInstall,
+  type InstallLayout,
+  type InstallSearchRoots,
+  type PlexInstall,
+  pluginLogsUnder,
+} from './find-install.js';
+export { readPlexOnlineToken, resolvePlexToken } from './preferences.js';
+export { restartCommandFor } from './restart-command.js';
