@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, posix, win32 } from 'node:path';
+import { join } from 'node:path';
 import { PLUGIN_LOGS_FOLDER } from '../logs/paths.js';
 import { readPlexOnlineToken } from './preferences.js';
 import { restartCommandFor } from './restart-command.js';
@@ -62,7 +62,8 @@ export function findPlexInstall(roots: InstallSearchRoots = {}): PlexInstall {
   const platform = roots.platform ?? process.platform;
   const home = roots.home ?? homedir();
   const root = roots.root ?? '/';
-  const path = platform === 'win32' ? win32 : posix;
+  // The host's path module: a Windows install is only ever looked for on Windows (tests excepted).
+  const path = { join };
   const underRoot = (absolute: string) => path.join(root, absolute);
 
   const candidates: Array<{ dir: string; source: string; layout: InstallLayout }> = [];
