@@ -159,7 +159,11 @@ program
   .description('run the Plex simulator')
   .option('--port <n>', 'port (0: any free port)', port, 32400)
   .option('--data <dir>', 'server data folder (created and seeded when missing)', './plex-sim-data')
-  .option('--token <token>', 'the token clients must send (default: $PLEX_TOKEN or a random one)')
+  .option(
+    '--token <token>',
+    'the token clients must send (visible in ps: prefer PLEX_TOKEN or --token-file; default: $PLEX_TOKEN or a random one)',
+  )
+  .option('--token-file <file>', 'read the token from the first line of this file')
   .option('--seed <n>', 'seed of the simulated library and agent', positiveInt)
   .action(async (options) => (await import('./commands/delegated.js')).simCommand(options));
 

@@ -60,6 +60,7 @@ export async function simCommand(flags: {
   port: number;
   data: string;
   token?: string;
+  tokenFile?: string;
   seed?: number;
 }): Promise<void> {
   const { runSimCommand } = await import('@ratchet/plex-sim');

@@ -86,4 +86,40 @@ describe('runSimCommand (ratchet sim)', () => {
     expect(code).toBe(2);
     expect(stderr.text()).toContain(`data folder ${join(folder, 'a-file')} is a file, not a folder`);
   });
+
+  it('reads the token from --token-file, off the command line, and warns when --token is used', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'plex-sim-cmd-'));
+    folders.push(folder);
+    writeFileSync(join(folder, 'token'), 'from-a-file\n');
+    const stdout = capture();
+    const stop = new AbortController();
+    const exit = runSimCommand(
+      { port: 0, data: join(folder, 'data'), tokenFile: join(folder, 'token') },
+      { stdout: stdout.stream, stderr: new PassThrough(), signal: stop.signal, env: { PLEX_TOKEN: 'env' } },
+    );
+    await waitFor(() => stdout.text().includes('Press Ctrl+C'));
+    const url = /listening on (\S+)/.exec(stdout.text())?.[1];
+    expect(stdout.text()).toContain(`token:        from ${join(folder, 'token')}`);
+    expect(stdout.text()).not.toContain('from-a-file');
+    expect((await fetch(`${url}/`, { headers: { 'X-Plex-Token': 'from-a-file' } })).status).toBe(200);
+    stop.abort();
+    expect(await exit).toBe(0);
+
+    const stderr = capture();
+    const warned = runSimCommand(
+      { port: 0, data: join(folder, 'data'), token: 'on-the-command-line' },
+      { stdout: capture().stream, stderr: stderr.stream, signal: AbortSignal.abort(), env: {} },
+    );
+    expect(await warned).toBe(0);
+    expect(stderr.text()).toContain('--token puts the token on the command line, where `ps` shows it');
+    const empty = capture();
+    writeFileSync(join(folder, 'empty'), '\n');
+    expect(
+      await runSimCommand(
+        { port: 0, data: join(folder, 'data'), tokenFile: join(folder, 'empty') },
+        { stdout: new PassThrough(), stderr: empty.stream, env: {} },
+      ),
+    ).toBe(2);
+    expect(empty.text()).toContain('is empty');
+  });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeError, isRatchetError } from '@ratchet/core';
 import { dataDirLayout } from '../data-dir/init-data-dir.js';
@@ -8,8 +9,10 @@ export interface SimCommandOptions {
   port?: number;
   /** The server data folder (default `./plex-sim-data`). */
   data?: string;
-  /** Default: PLEX_TOKEN, else a random token printed once. */
+  /** Default: PLEX_TOKEN, else a random token printed once. Seen by `ps`: prefer tokenFile or PLEX_TOKEN. */
   token?: string;
+  /** A file whose first line is the token (kept off the command line). */
+  tokenFile?: string;
   seed?: number;
 }
 
@@ -24,7 +27,26 @@ export interface SimCommandIo {
 /** `ratchet sim`: run the simulator until SIGINT or SIGTERM. Returns the exit code. */
 export async function runSimCommand(options: SimCommandOptions, io: SimCommandIo): Promise<number> {
   const env = io.env ?? process.env;
-  const givenToken = options.token ?? (env['PLEX_TOKEN'] || undefined);
+  if (options.token !== undefined)
+    io.stderr.write(
+      'ratchet sim: warning: --token puts the token on the command line, where `ps` shows it to every user; set PLEX_TOKEN or use --token-file\n',
+    );
+  let fileToken: string | undefined;
+  if (options.tokenFile !== undefined) {
+    try {
+      fileToken = readFileSync(options.tokenFile, 'utf8').split(/\r?\n/)[0]?.trim() || undefined;
+    } catch (error) {
+      io.stderr.write(
+        `ratchet sim: --token-file: cannot read ${options.tokenFile}: ${(error as Error).message}\n`,
+      );
+      return 2;
+    }
+    if (fileToken === undefined) {
+      io.stderr.write(`ratchet sim: --token-file: ${options.tokenFile} is empty\n`);
+      return 2;
+    }
+  }
+  const givenToken = options.token ?? fileToken ?? (env['PLEX_TOKEN'] || undefined);
   const dataDir = resolve(options.data ?? 'plex-sim-data');
   let simulator: Awaited<ReturnType<typeof createSimulator>>;
   try {
@@ -42,9 +64,11 @@ export async function runSimCommand(options: SimCommandOptions, io: SimCommandIo
   const tokenHint =
     options.token !== undefined
       ? 'the one given with --token'
-      : givenToken !== undefined
-        ? 'from PLEX_TOKEN'
-        : `${simulator.token} (generated; export PLEX_TOKEN=${simulator.token})`;
+      : fileToken !== undefined
+        ? `from ${options.tokenFile}`
+        : givenToken !== undefined
+          ? 'from PLEX_TOKEN'
+          : `${simulator.token} (generated; export PLEX_TOKEN=${simulator.token})`;
   io.stdout.write(
     [
       `Plex simulator listening on ${simulator.url}`,
