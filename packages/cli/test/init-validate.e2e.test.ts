@@ -154,3 +154,18 @@ describe('ratchet aggregate <data dir>', () => {
     expect(out.files[0].path).toContain(join('Logs', 'PMS Plugin Logs'));
   });
 });
+
+describe('ratchet validate --offline', () => {
+  it('loads the rule files: a missing one is exit 2 naming it', () => {
+    const dir = scratch();
+    ratchet(['init', '--preset', 'generic'], dir);
+    const file = join(dir, 'ratchet.config.ts');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace("rules: ['./rules.yaml']", "rules: ['./rules/missing.yaml']"),
+    );
+    const result = ratchet(['validate', '--offline'], dir);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(join(dir, 'rules', 'missing.yaml'));
+  });
+});

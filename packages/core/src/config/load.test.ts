@@ -149,15 +149,15 @@ describe('a config with a TODO left by ratchet init', () => {
     expect(error.message).toContain('phases.implement.with.restart.command.0: TODO: the restart command');
   });
 
-  it('takes a word that merely starts with TODO, or holds it later, as a value', async () => {
+  it('takes a value that merely starts with TODO, or holds "TODO:" later, as a value', async () => {
     const config = {
       ...minimal,
-      phases: { ...phases, aggregate: { use: './a.mjs', with: { logs: 'TODOS/x', note: 'see TODO' } } },
+      phases: { ...phases, aggregate: { use: './a.mjs', with: { logs: 'TODO/x', note: 'see TODO: later' } } },
     };
     const loaded = await loadConfig({
       cwd: project({ 'ratchet.config.json': JSON.stringify(config) }),
       env: {},
     });
-    expect(loaded.config.phases.aggregate).toMatchObject({ with: { logs: 'TODOS/x' } });
+    expect(loaded.config.phases.aggregate).toMatchObject({ with: { logs: 'TODO/x' } });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RatchetError } from '../errors/ratchet-error.js';
 import { parseConfig as parseFullConfig } from './load.js';
-import { checkMetricNames, nearestName } from './metric-names.js';
+import { checkMetricNames, declaredAggregateMetrics, nearestName } from './metric-names.js';
 
 const PLEX = ['records', 'searchOps', 'urlErrors', 'exceptions', 'titleMatchFailures', 'errorRecords'];
 
@@ -67,5 +67,29 @@ describe('nearestName', () => {
     expect(nearestName('errors', ['records', 'errorRecords', 'unparsedLines'])).toBe('errorRecords');
     expect(nearestName('SearchOps', PLEX)).toBe('searchOps');
     expect(nearestName('latency', PLEX)).toBeUndefined();
+  });
+});
+
+describe('declaredAggregateMetrics', () => {
+  const phase = { name: 'x', run: async () => ({ metrics: {}, errorTypes: [] }) };
+
+  it("takes a command phase's list from the config, and a module phase's from declaredMetrics()", async () => {
+    expect(
+      await declaredAggregateMetrics(
+        { command: ['./agg.sh'], with: {}, metrics: ['records', 'errors'] },
+        phase,
+      ),
+    ).toEqual(['records', 'errors']);
+    expect(
+      await declaredAggregateMetrics(
+        { use: './agg.js', with: {} },
+        { ...phase, declaredMetrics: async () => ['a'] },
+      ),
+    ).toEqual(['a']);
+  });
+
+  it('is undefined when neither says, so that names are not checked', async () => {
+    expect(await declaredAggregateMetrics({ command: ['./agg.sh'], with: {} }, phase)).toBeUndefined();
+    expect(await declaredAggregateMetrics({ use: './agg.js', with: {} }, phase)).toBeUndefined();
   });
 });

@@ -1,16 +1,16 @@
 import type { AggregatePhase } from '../contracts/phase.js';
 import { RatchetError } from '../errors/ratchet-error.js';
-import type { PhaseRef, RatchetConfig } from './schema.js';
+import type { RatchetConfig } from './schema.js';
 
 /**
  * The metrics the configured aggregate phase produces: a subprocess phase's `metrics` list in the
  * config, or what a module phase declares (`declaredMetrics()`). Undefined when neither says.
  */
 export async function declaredAggregateMetrics(
-  ref: PhaseRef,
+  ref: RatchetConfig['phases']['aggregate'],
   phase: AggregatePhase,
 ): Promise<readonly string[] | undefined> {
-  if ('command' in ref) return (ref as { metrics?: string[] }).metrics;
+  if ('command' in ref) return ref.metrics;
   return phase.declaredMetrics ? await phase.declaredMetrics() : undefined;
 }
 

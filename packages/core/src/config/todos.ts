@@ -1,6 +1,6 @@
 import { RatchetError } from '../errors/ratchet-error.js';
 
-const TODO = /^TODO\b/;
+const TODO = /^TODO:/;
 
 function collect(value: unknown, path: string[], found: Array<{ key: string; text: string }>): void {
   if (typeof value === 'string') {
