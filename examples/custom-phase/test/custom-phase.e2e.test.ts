@@ -6,7 +6,7 @@ import { type DecisionLog, exampleCopy, ratchet, readJson, run } from '../../_sh
 describe('examples/custom-phase (the real bin, a class phase and a custom exit policy)', () => {
   it('loads the decorated class through the CLI and stops on the custom error-budget condition', () => {
     const dir = exampleCopy('custom-phase');
-    const validate = ratchet(['validate', '--json'], dir);
+    const validate = ratchet(['validate', '--offline', '--json'], dir);
     expect(validate.status, validate.stderr).toBe(0);
     expect(JSON.parse(validate.stdout)).toMatchObject({
       phases: { aggregate: 'jsonl-aggregate' },

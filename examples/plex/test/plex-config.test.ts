@@ -10,7 +10,7 @@ const BIN = join(EXAMPLE, '..', '..', 'packages', 'cli', 'bin', 'ratchet.js');
 const TOKEN = 'example-token-9f3c1e';
 
 function validate(env: Record<string, string | undefined>) {
-  const result = spawnSync(process.execPath, [BIN, 'validate', '--json'], {
+  const result = spawnSync(process.execPath, [BIN, 'validate', '--offline', '--json'], {
     cwd: EXAMPLE,
     env: { ...process.env, CI: '1', FORCE_COLOR: '0', ...env },
     encoding: 'utf8',
@@ -22,7 +22,7 @@ function validate(env: Record<string, string | undefined>) {
 describe('examples/plex', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ratchet-plex-example-'));
 
-  it('validates with PLEX_URL, PLEX_TOKEN and PLEX_DATA_DIR set, loading the four built-in phases', () => {
+  it('validates the file with PLEX_URL, PLEX_TOKEN and PLEX_DATA_DIR set (--offline: no server here), loading the four built-in phases', () => {
     const result = validate({
       PLEX_URL: 'http://127.0.0.1:32400',
       PLEX_TOKEN: TOKEN,

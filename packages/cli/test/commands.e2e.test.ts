@@ -130,7 +130,7 @@ describe('the standalone commands through the real bin', () => {
     expect(JSON.parse(valid.stdout)).toMatchObject({
       valid: true,
       offline: true,
-      phases: { aggregate: '@ratchet/phase-aggregate', test: '@ratchet/phase-test' },
+      modules: { aggregate: '@ratchet/phase-aggregate', test: '@ratchet/phase-test' },
     });
   });
 

@@ -27,7 +27,7 @@ export interface ValidateFlags {
   measure?: boolean;
 }
 
-/** What a config names for each phase: its module, or its command's program. */
+/** What a config names for each phase: its module, or its command's program and script. */
 function moduleNames(loaded: LoadedConfig): Record<string, string> {
   return Object.fromEntries(
     Object.entries(loaded.config.phases).map(([kind, ref]) => [
@@ -37,8 +37,15 @@ function moduleNames(loaded: LoadedConfig): Record<string, string> {
   );
 }
 
+/** A measurement saw something: records, or, for a phase that counts no `records`, any metric. */
+function sawTraffic(result: AggregateResult): boolean {
+  const { records } = result.metrics;
+  if (records !== undefined) return records > 0;
+  return Object.values(result.metrics).some((value) => value > 0);
+}
+
 function measurementProblems(loaded: LoadedConfig, result: AggregateResult): WorldProblem[] {
-  if ((result.metrics.records ?? 0) > 0) return [];
+  if (sawTraffic(result)) return [];
   const logs = (
     'use' in loaded.resolved.phases.aggregate ? loaded.resolved.phases.aggregate.with.logs : undefined
   ) as string | string[] | undefined;
@@ -71,7 +78,11 @@ export async function validateCommand(flags: ValidateFlags): Promise<void> {
     measured = { metrics: measurement.result.metrics, objective: measurement.objective };
     const empty = measurementProblems(loaded, measurement.result);
     problems.push(...empty);
-    if (empty.length === 0) checked.push(`the logs hold ${measurement.result.metrics.records} records`);
+    const { records } = measurement.result.metrics;
+    if (empty.length === 0)
+      checked.push(
+        records === undefined ? 'the measurement saw traffic' : `the logs hold ${records} records`,
+      );
   }
   if (!flags.offline) {
     problems.push(...checkRestartCommand(loaded));
@@ -82,7 +93,10 @@ export async function validateCommand(flags: ValidateFlags): Promise<void> {
   const result = {
     valid: problems.length === 0,
     config: loaded.filepath,
-    phases: moduleNames(loaded),
+    phases: Object.fromEntries(
+      Object.entries(phases).map(([kind, phase]) => [kind, (phase as { name: string }).name]),
+    ),
+    modules: moduleNames(loaded),
     metrics: metrics ?? null,
     exitPolicies: policies.map((policy) => policy.name),
     environment: environment.filter((use) => use.set).map((use) => use.name),
@@ -108,7 +122,10 @@ export async function validateCommand(flags: ValidateFlags): Promise<void> {
     return;
   }
   const lines = [`${loaded.filepath}: valid${flags.offline ? ' (file only: --offline)' : ''}`];
-  for (const [kind, name] of Object.entries(result.phases)) lines.push(`  ${kind.padEnd(9)} ${name}`);
+  for (const [kind, module] of Object.entries(result.modules)) {
+    const name = result.phases[kind];
+    lines.push(`  ${kind.padEnd(9)} ${module}${name && name !== kind ? ` (${name})` : ''}`);
+  }
   if (metrics) lines.push(`  metrics:   ${metrics.join(', ')}`);
   lines.push(`  exit policies: ${result.exitPolicies.join(', ')}`);
   if (result.environment.length) lines.push(`  environment set: ${result.environment.join(', ')}`);
