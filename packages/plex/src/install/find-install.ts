@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { PLUGIN_LOGS_FOLDER } from '../logs/paths.js';
 import { readPlexOnlineToken } from './preferences.js';
 import { restartCommandFor } from './restart-command.js';
 
@@ -144,11 +143,4 @@ function guessLayout(dataDir: string, platform: NodeJS.Platform): InstallLayout 
     !dataDir.includes('plexmediaserver')
     ? 'docker'
     : 'linux';
-}
-
-/** The plug-in log folder given a data folder or a `Logs` folder, when it exists. */
-export function pluginLogsUnder(dir: string): string | undefined {
-  for (const candidate of [join(dir, PLUGIN_LOGS_FOLDER), join(dir, 'Logs', PLUGIN_LOGS_FOLDER)])
-    if (isFolder(candidate)) return candidate;
-  return undefined;
 }

@@ -4,7 +4,6 @@ export {
   type InstallLayout,
   type InstallSearchRoots,
   type PlexInstall,
-  pluginLogsUnder,
 } from './find-install.js';
 export { readPlexOnlineToken, resolvePlexToken } from './preferences.js';
 export { restartCommandFor } from './restart-command.js';
