@@ -1,15 +1,15 @@
-import type { ExitPolicy, LoopState, PhaseFactoryContext } from '@ratchet/core';
+import type { ExitPolicy, LoopStateView, PhaseFactoryContext } from '@ratchet/core';
 import { describe, expect, it } from 'vitest';
 import createErrorBudgetPolicy from '../packages/error-budget-policy/src/index.js';
 
 const factoryContext = { configDir: '/tmp', log: console, settings: {} } as unknown as PhaseFactoryContext;
 
-function stateWith(currentObjective: number, attempted: number): LoopState {
+function stateWith(currentObjective: number, attempted: number): LoopStateView {
   return {
     currentObjective,
     fixesAttempted: Array.from({ length: attempted }, (_, i) => `fix-${i}`),
     objective: { metric: 'errors', per: 'records', direction: 'lower' },
-  } as unknown as LoopState;
+  } as unknown as LoopStateView;
 }
 
 describe('the error-budget exit policy', () => {

@@ -7,12 +7,16 @@ import { fixtureCopy, ratchet } from './helpers.js';
 interface StateFile {
   status: string;
   exitCondition: string | null;
-  fixesSuccessful: string[];
-  fixesRolledBack: string[];
-  fixesFailed: string[];
+  ledger: Record<string, { status: string; keptSeq?: number }>;
   currentMetrics: Record<string, number>;
   iteration: number;
 }
+
+const withStatus = (state: StateFile, status: string) =>
+  Object.entries(state.ledger)
+    .filter(([, entry]) => entry.status === status)
+    .sort(([, a], [, b]) => (a.keptSeq ?? 0) - (b.keptSeq ?? 0))
+    .map(([id]) => id);
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
@@ -22,9 +26,9 @@ function outcomeOf(dir: string) {
   return {
     status: state.status,
     exitCondition: state.exitCondition,
-    kept: state.fixesSuccessful,
-    rolledBack: state.fixesRolledBack,
-    failed: state.fixesFailed,
+    kept: withStatus(state, 'kept'),
+    rolledBack: withStatus(state, 'rolled_back'),
+    failed: withStatus(state, 'failed'),
     metrics: state.currentMetrics,
     applied: [...system.applied].sort(),
   };

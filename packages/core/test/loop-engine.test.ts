@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DecisionRecord } from '../src/contracts/events.js';
 import type { ExitPolicy } from '../src/contracts/exit-policy.js';
+import { fixViews } from '../src/engine/ledger.js';
 import { Journal } from '../src/state/journal.js';
 import { RunStore } from '../src/state/run-store.js';
 import { createFakeSystem } from './fake-system.js';
@@ -25,7 +26,7 @@ describe('the loop engine', () => {
     expect(await engine.run('start')).toBe('finished');
     const state = engine.currentState;
     expect(outcomes(engine.decisionLog)).toEqual(['a:KEEP', 'b:KEEP']);
-    expect(state.fixesSuccessful).toEqual(['a', 'b']);
+    expect(fixViews(state).fixesSuccessful).toEqual(['a', 'b']);
     expect(state.exitCondition).toBe('all_fixes_attempted');
     expect(state.baselineObjective).toBeCloseTo(0.4);
     expect(state.currentObjective).toBeCloseTo(0.1);
@@ -50,7 +51,7 @@ describe('the loop engine', () => {
     expect(outcomes(engine.decisionLog)).toEqual(['threshold:ROLLBACK', 'normalize:KEEP', 'other:KEEP']);
     expect(engine.decisionLog[0]?.next).toBe('try the alternative normalize');
     expect([...system.applied].sort()).toEqual(['normalize', 'other']);
-    expect(engine.currentState.fixesRolledBack).toEqual(['threshold']);
+    expect(fixViews(engine.currentState).fixesRolledBack).toEqual(['threshold']);
   });
 
   it('drops the alternatives of a fix once it is kept', async () => {
@@ -68,7 +69,7 @@ describe('the loop engine', () => {
     const engine = system.engine();
     await engine.run('start');
     expect(outcomes(engine.decisionLog)).toEqual(['retry:KEEP', 'other:KEEP']);
-    expect(engine.currentState.fixesAttempted).not.toContain('slow-down');
+    expect(fixViews(engine.currentState).fixesAttempted).not.toContain('slow-down');
   });
 
   it("gives the test phase its own measurement from just before the fix as the test's before", async () => {
@@ -124,7 +125,7 @@ describe('the loop engine', () => {
     const engine = system.engine();
     await engine.run('start');
     expect(outcomes(engine.decisionLog)).toEqual(['broken:APPLY_FAILED', 'good:KEEP']);
-    expect(engine.currentState.fixesFailed).toEqual(['broken']);
+    expect(fixViews(engine.currentState).fixesFailed).toEqual(['broken']);
     expect(engine.decisionLog[0]?.rationale).toContain('cannot write the file for broken');
     expect(system.calls.recover).toBe(1);
   });
@@ -154,7 +155,7 @@ describe('the loop engine', () => {
     expect(await engine.run('start')).toBe('paused');
     expect(engine.decisionLog[0]?.outcome).toBe('MONITOR');
     expect(engine.decisionLog[0]?.rationale).toContain('the server did not answer');
-    expect(engine.currentState.fixesRolledBack).toEqual([]);
+    expect(fixViews(engine.currentState).fixesRolledBack).toEqual([]);
     expect(system.applied.has('x')).toBe(true);
   });
 
@@ -255,7 +256,7 @@ describe('the loop engine', () => {
     expect(engine.currentState.exitCondition).toBe('regression_detected');
     expect(outcomes(engine.decisionLog)).toEqual(['good:KEEP', 'bad:KEEP', 'bad:RESTORED']);
     expect([...system.applied]).toEqual(['good']);
-    expect(engine.currentState.keptFixes.map((f) => f.fixId)).toEqual(['good']);
+    expect(fixViews(engine.currentState).fixesSuccessful).toEqual(['good']);
   });
 
   it('stops at the deadline', async () => {
@@ -292,13 +293,13 @@ describe('the loop engine', () => {
     const state = new RunStore(system.outDir).loadState();
     expect(state.exitCondition).toBe('manual_stop');
     expect(state.status).toBe('paused');
-    expect(state.fixesSuccessful).toEqual(['a']);
+    expect(fixViews(state).fixesSuccessful).toEqual(['a']);
     expect(existsSync(join(system.outDir, 'STOP'))).toBe(true);
     // Resuming removes the stop file that did its job, and goes on.
     const finalRun = system.engine();
     expect(await finalRun.run('resume')).toBe('finished');
     expect(existsSync(join(system.outDir, 'STOP'))).toBe(false);
-    expect(finalRun.currentState.fixesSuccessful).toEqual(['a', 'b']);
+    expect(fixViews(finalRun.currentState).fixesSuccessful).toEqual(['a', 'b']);
   });
 
   it('consults custom exit policies with persisted memory', async () => {

@@ -1,4 +1,4 @@
-import { describeObjective, improvementPct, type LoopState } from '@ratchet/core';
+import { describeObjective, fixViews, improvementPct, type LoopState, possiblyChanged } from '@ratchet/core';
 
 const fmt = (value: number | null | undefined) =>
   value === null || value === undefined ? 'n/a' : Number(value.toPrecision(4)).toString();
@@ -12,6 +12,9 @@ export interface RunSummary {
   baselineObjective: number | null;
   currentObjective: number | null;
   improvementPct: number | null;
+  dryRun: boolean;
+  /** Fixes the system may hold: kept ones, and any whose apply or rollback did not finish. */
+  possiblyChanged: string[];
   fixesAttempted: string[];
   fixesSuccessful: string[];
   fixesRolledBack: string[];
@@ -23,6 +26,8 @@ export interface RunSummary {
 }
 
 export function summarize(state: LoopState, outDir: string): RunSummary {
+  const views = fixViews(state);
+  const unsure = possiblyChanged(state).filter((id) => state.ledger[id]?.status !== 'kept');
   const gain = improvementPct(state.objective, state.baselineObjective, state.currentObjective);
   const report = `${outDir}/final_improvement_report.md`;
   const lines = [
@@ -31,11 +36,13 @@ export function summarize(state: LoopState, outDir: string): RunSummary {
     `objective: ${describeObjective(state.objective)}`,
     `  baseline ${fmt(state.baselineObjective)} -> now ${fmt(state.currentObjective)}${gain === null ? '' : ` (${gain >= 0 ? 'better' : 'worse'} by ${Math.abs(gain).toFixed(1)}%)`}`,
     `iterations: ${state.iteration}`,
-    `fixes kept: ${state.fixesSuccessful.join(', ') || 'none'}`,
-    `fixes rolled back: ${state.fixesRolledBack.join(', ') || 'none'}`,
-    state.fixesFailed.length ? `fixes that failed to apply: ${state.fixesFailed.join(', ')}` : undefined,
-    state.status === 'paused' || state.status === 'failed'
-      ? `next: ratchet resume --out ${outDir}`
+    state.dryRun ? 'dry run: nothing was changed' : undefined,
+    `fixes kept: ${views.fixesSuccessful.join(', ') || 'none'}`,
+    `fixes rolled back: ${views.fixesRolledBack.join(', ') || 'none'}`,
+    views.fixesFailed.length ? `fixes that failed to apply: ${views.fixesFailed.join(', ')}` : undefined,
+    unsure.length ? `may still be changed on the system: ${unsure.join(', ')}` : undefined,
+    state.status === 'paused' || state.status === 'failed' || state.status === 'running'
+      ? `next: ratchet resume --out ${outDir} (or ratchet abandon --out ${outDir})`
       : undefined,
     state.lastError && state.status === 'failed' ? `error: ${state.lastError}` : undefined,
     `report: ${report}`,
@@ -49,10 +56,9 @@ export function summarize(state: LoopState, outDir: string): RunSummary {
     baselineObjective: state.baselineObjective,
     currentObjective: state.currentObjective,
     improvementPct: gain,
-    fixesAttempted: state.fixesAttempted,
-    fixesSuccessful: state.fixesSuccessful,
-    fixesRolledBack: state.fixesRolledBack,
-    fixesFailed: state.fixesFailed,
+    dryRun: state.dryRun,
+    ...views,
+    possiblyChanged: possiblyChanged(state),
     nextStep: state.cursor.step,
     outDir,
     report,

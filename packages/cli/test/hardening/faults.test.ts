@@ -136,7 +136,7 @@ describe('faults: the Plex server misbehaves while a fix is tested', () => {
       expect(faulted.map((d) => d.outcome)).toEqual(['MONITOR']);
       const state = JSON.parse(readFileSync(join(run.dir, 'run', 'loop_state.json'), 'utf8'));
       expect(state.status).toBe('paused');
-      expect(state.fixesAttempted).toContain(run.faultedFix);
+      expect(Object.keys(state.ledger)).toContain(run.faultedFix);
       // The fix stays applied, waiting for its retest: the preferences hold the fix's bytes.
       expect(readFileSync(join(run.dir, 'plex-data', AGENT_PREFS), 'utf8')).toMatch(/normalize_titles>true</);
       expect(`${run.stdout}${run.stderr}`).not.toContain(TOKEN);

@@ -1,4 +1,4 @@
-import type { LoopState } from './state.js';
+import type { LoopStateView } from './state.js';
 
 export interface ExitVerdict {
   /** A stable name, e.g. 'plateau_detected'; stored as the state's exitCondition. */
@@ -20,5 +20,5 @@ export interface ExitPolicyContext {
 
 export interface ExitPolicy {
   readonly name: string;
-  evaluate(state: Readonly<LoopState>, ctx: ExitPolicyContext): ExitVerdict | undefined;
+  evaluate(state: Readonly<LoopStateView>, ctx: ExitPolicyContext): ExitVerdict | undefined;
 }

@@ -5,7 +5,8 @@ import type { Logger } from './logger.js';
  * its default export. Any of:
  *  - a factory `(options, ctx) => Phase` (may be async) — options are the config's `with:` object;
  *  - a class, constructed through the run's DI container: inject `TOKENS.PhaseOptions`,
- *    `TOKENS.ConfigDir`, `TOKENS.Logger`, `TOKENS.Events` with `@inject(TOKEN)`;
+ *    `TOKENS.ConfigDir`, `TOKENS.Logger`, `TOKENS.Events`, `TOKENS.Config`, `TOKENS.Settings` with
+ *    `@inject(TOKEN)` (all registered before any phase is built);
  *  - a ready Phase object (has a `run` method).
  * An ExitPolicy module follows the same convention.
  */

@@ -60,13 +60,23 @@ export interface TestPhase extends Phase<TestInput, TestResult> {
 }
 
 export interface ImplementPhase extends Phase<ImplementInput, AppliedFix> {
-  /** Undo an applied fix exactly. Also called with a partial AppliedFix after a failed apply. */
+  /**
+   * Undo an applied fix exactly. Without `recover`, also called after a failed apply, with the
+   * partial result the apply left (`partial: true`, at least `fixId` and `changes`).
+   */
   rollback(applied: AppliedFix, ctx: PhaseContext): Promise<void>;
   /**
-   * Called on resume when a run was killed while this fix was being applied: restore whatever the
-   * interrupted apply touched (from its backups) so the loop can go on from a clean state.
+   * Called after an apply that failed (threw, or returned an invalid result), and on resume when a
+   * run was killed while this fix was being applied: restore whatever the apply touched (from its
+   * backups) so the loop can go on from a clean state. A throw stops the run (ROLLBACK_FAILED).
    */
-  recover?(fix: Fix, ctx: PhaseContext): Promise<void>;
+  recover?(fix: Fix, ctx: PhaseContext, info?: RecoverInfo): Promise<void>;
+}
+
+export interface RecoverInfo {
+  reason: 'apply-failed' | 'interrupted';
+  /** What the failed apply returned, when it returned anything (unvalidated). */
+  partial?: unknown;
 }
 
 export interface PhaseSet {

@@ -196,5 +196,9 @@ export const TestInputSchema = z.object({
   before: AggregateResultSchema.describe('The latest measurement before the fix'),
   baseline: AggregateResultSchema,
   objective: ObjectiveSchema,
+  previous: z
+    .array(TestResultSchema)
+    .optional()
+    .describe('The earlier inconclusive (MONITOR) results of this fix, oldest first: a retest can pool them'),
 });
 export type TestInput = z.infer<typeof TestInputSchema>;

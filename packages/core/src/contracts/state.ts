@@ -8,7 +8,7 @@ import {
   TestResultSchema,
 } from './schemas.js';
 
-export const LoopStatusSchema = z.enum(['running', 'paused', 'finished', 'failed']);
+export const LoopStatusSchema = z.enum(['running', 'paused', 'finished', 'failed', 'abandoned']);
 export type LoopStatus = z.infer<typeof LoopStatusSchema>;
 
 /** Where the loop stands: the next step to run, and what that step needs. */
@@ -27,7 +27,6 @@ export const CursorSchema = z.object({
   fix: FixSchema.optional(),
   /** The test phase's measurement just before this fix was applied, when it takes one. */
   before: AggregateResultSchema.optional(),
-  applied: AppliedFixSchema.optional(),
   test: TestResultSchema.optional(),
 });
 export type Cursor = z.infer<typeof CursorSchema>;
@@ -41,14 +40,55 @@ export const IterationRecordSchema = z.object({
   metrics: z.record(z.string(), z.number()),
   /** Improvement of this iteration's objective over the best one before it, in % (positive = better). */
   improvementPct: z.number().nullable(),
+});
+export type IterationRecord = z.infer<typeof IterationRecordSchema>;
+
+/** An iteration with the fixes tried in it, derived from the ledger (reports read it). */
+export const IterationViewSchema = IterationRecordSchema.extend({
   fixesKept: z.array(z.string()),
   fixesRolledBack: z.array(z.string()),
   fixesFailed: z.array(z.string()),
 });
-export type IterationRecord = z.infer<typeof IterationRecordSchema>;
+export type IterationView = z.infer<typeof IterationViewSchema>;
+
+/**
+ * Where one fix stands. `applying` means the implement phase was started and did not come back
+ * (a crash, an interrupt): the system may hold part of the fix. `rollback_failed` means undoing it
+ * failed: the system may still hold it.
+ */
+export const FixStatusSchema = z.enum([
+  'applying',
+  'testing',
+  'kept',
+  'rolled_back',
+  'failed',
+  'restored',
+  'dry_run',
+  'rollback_failed',
+]);
+export type FixStatus = z.infer<typeof FixStatusSchema>;
+
+export const LedgerEntrySchema = z.object({
+  fix: FixSchema,
+  status: FixStatusSchema,
+  /** The iteration the fix was applied in. */
+  iteration: z.number().int(),
+  /** How many times the implement phase was started for it (more than 1 after a crash). */
+  attempts: z.number().int().nonnegative(),
+  /** What the implement phase reported it changed. */
+  applied: AppliedFixSchema.optional(),
+  /** The inconclusive (MONITOR) test results so far, oldest first. */
+  inconclusive: z.array(TestResultSchema),
+  /** The order among kept fixes (1 = kept first); restoring the best state undoes the higher ones. */
+  keptSeq: z.number().int().positive().optional(),
+  error: z.string().optional(),
+});
+export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
+
+export const STATE_VERSION = 2;
 
 export const LoopStateSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(STATE_VERSION),
   runId: z.string(),
   startedAt: z.string(),
   updatedAt: z.string(),
@@ -57,6 +97,8 @@ export const LoopStateSchema = z.object({
   exitCondition: z.string().nullable(),
   exitReason: z.string().nullable(),
   objective: ObjectiveSchema,
+  /** A dry run never changes the system, also when resumed. */
+  dryRun: z.boolean(),
   baselineMetrics: z.record(z.string(), z.number()).nullable(),
   baselineObjective: z.number().nullable(),
   currentMetrics: z.record(z.string(), z.number()).nullable(),
@@ -69,20 +111,29 @@ export const LoopStateSchema = z.object({
   systemChangedAt: z.string().nullable(),
   iterationHistory: z.array(IterationRecordSchema),
   diagnosis: DiagnosisSchema.nullable(),
-  /** Fixes of the current diagnosis not yet attempted, in order. */
-  pendingFixes: z.array(FixSchema),
-  fixesAttempted: z.array(z.string()),
-  fixesSuccessful: z.array(z.string()),
-  fixesRolledBack: z.array(z.string()),
-  fixesFailed: z.array(z.string()),
-  /** Kept fixes in the order applied: what "restore the best known state" rolls back to. */
-  keptFixes: z.array(AppliedFixSchema),
-  /** The number of kept fixes at the best objective so far. */
-  bestKeptCount: z.number().int().nonnegative(),
-  monitorCount: z.number().int().nonnegative(),
+  /** Fixes of the current diagnosis still to try, in order (never one in the ledger). */
+  queue: z.array(FixSchema),
+  /** Every fix tried in this run, by id: the one place a fix's status lives. */
+  ledger: z.record(z.string(), LedgerEntrySchema),
+  /** The keptSeq of the last kept fix when the objective was at its best (0: the baseline). */
+  bestKeptSeq: z.number().int().nonnegative(),
   cursor: CursorSchema,
   /** Counters that exit policies persist across resume, keyed by policy name. */
   policyState: z.record(z.string(), z.unknown()),
   lastError: z.string().nullable(),
 });
 export type LoopState = z.infer<typeof LoopStateSchema>;
+
+/** The classic per-status lists of fix ids, derived from the ledger (never stored). */
+export interface FixViews {
+  fixesAttempted: string[];
+  /** Kept fixes, in the order kept. */
+  fixesSuccessful: string[];
+  /** Rolled back after a test, or undone to restore the best known state. */
+  fixesRolledBack: string[];
+  /** Could not be applied (and were rolled back). */
+  fixesFailed: string[];
+}
+
+/** The state with its derived fix lists: what exit policies are given. */
+export type LoopStateView = LoopState & FixViews;

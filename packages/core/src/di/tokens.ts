@@ -11,5 +11,8 @@ export const TOKENS = {
   ConfigDir: Symbol.for('ratchet.configDir'),
   Events: Symbol.for('ratchet.events'),
   Logger: Symbol.for('ratchet.logger'),
+  /** The resolved config (RatchetConfig, `${ENV}` references filled in). */
   Config: Symbol.for('ratchet.config'),
+  /** The run's settings: objective, judge, outDir, yes, approve, dryRun (PhaseFactoryContext.settings). */
+  Settings: Symbol.for('ratchet.settings'),
 } as const;

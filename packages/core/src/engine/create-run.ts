@@ -11,7 +11,6 @@ import type { PhaseSet } from '../contracts/phase.js';
 import { TOKENS } from '../di/tokens.js';
 import { loadCustomPolicies, loadPhases } from '../phases/load-phases.js';
 import { builtinPolicies } from '../policies/builtin.js';
-import { writeJsonAtomic } from '../state/atomic-write.js';
 import { RunStore } from '../state/run-store.js';
 import { redactSecrets } from '../util/redact.js';
 import { ENGINE_OPTIONS, type EngineOptions, LoopEngine } from './loop-engine.js';
@@ -41,6 +40,7 @@ export async function loadRunComponents(
   options: {
     container?: DependencyContainer;
     log?: Logger;
+    events?: LoopEvents;
     settings?: Record<string, unknown>;
     maxIterations?: number;
     /** Files to resolve phase packages from after the config's folder (the CLI passes its own). */
@@ -48,18 +48,27 @@ export async function loadRunComponents(
   } = {},
 ): Promise<{ phases: PhaseSet; policies: ExitPolicy[] }> {
   const config = loaded.resolved;
+  const container = options.container ?? rootContainer.createChildContainer();
+  const log = options.log ?? silentLogger;
+  const settings = options.settings ?? {
+    objective: config.objective,
+    judge: config.judge,
+    outDir: config.outDir,
+    yes: false,
+    dryRun: false,
+  };
+  // Every token a phase or policy class may inject is registered before the first one is built.
+  container.register(TOKENS.Logger, { useValue: log });
+  container.register(TOKENS.Events, { useValue: options.events ?? new LoopEvents() });
+  container.register(TOKENS.Config, { useValue: config });
+  container.register(TOKENS.Settings, { useValue: settings });
+  container.register(TOKENS.ConfigDir, { useValue: loaded.configDir });
   const loadContext = {
     configDir: loaded.configDir,
-    container: options.container ?? rootContainer.createChildContainer(),
-    log: options.log ?? silentLogger,
+    container,
+    log,
     resolveFrom: options.resolveFrom,
-    settings: options.settings ?? {
-      objective: config.objective,
-      judge: config.judge,
-      outDir: config.outDir,
-      yes: false,
-      dryRun: false,
-    },
+    settings,
   };
   const phases = await loadPhases(config, loadContext);
   const metrics = await declaredAggregateMetrics(config.phases.aggregate, phases.aggregate);
@@ -76,8 +85,9 @@ export interface PreparedRun {
 }
 
 /**
- * Builds one run: a child DI container holding the four phases the config names, the exit
- * policies, and the engine. A child container per run keeps runs (and tests) apart.
+ * Builds one run: a child DI container holding the logger, events, config and settings first, then
+ * the four phases the config names (built from it), the exit policies, and the engine. A child
+ * container per run keeps runs (and tests) apart.
  */
 export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRun> {
   const { loaded, log } = options;
@@ -97,15 +107,10 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
   const { phases, policies } = await loadRunComponents(loaded, {
     container,
     log,
+    events,
     settings,
     maxIterations: options.maxIterations,
     resolveFrom: options.resolveFrom,
-  });
-
-  // The config as written, secrets redacted: `${PLEX_TOKEN}` stays a reference, never its value.
-  writeJsonAtomic(resolve(outDir, 'run_config.json'), {
-    source: loaded.filepath,
-    config: redactSecrets(loaded.config),
   });
 
   const engineOptions: EngineOptions = {
@@ -119,14 +124,15 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     beforeIteration: options.beforeIteration,
     stopRequested: options.stopRequested,
     signal: options.signal,
+    // The config as written, secrets redacted: `${PLEX_TOKEN}` stays a reference, never its value.
+    // The engine writes it once it accepts a new run, never over a run it refuses.
+    runConfig: { source: loaded.filepath, config: redactSecrets(loaded.config) },
   };
   container.register(TOKENS.Aggregate, { useValue: phases.aggregate });
   container.register(TOKENS.Diagnose, { useValue: phases.diagnose });
   container.register(TOKENS.Implement, { useValue: phases.implement });
   container.register(TOKENS.Test, { useValue: phases.test });
   container.register(TOKENS.ExitPolicies, { useValue: policies });
-  container.register(TOKENS.Events, { useValue: events });
-  container.register(TOKENS.Logger, { useValue: log });
   container.register(ENGINE_OPTIONS, { useValue: engineOptions });
   return { engine: container.resolve(LoopEngine), store, events };
 }

@@ -1,6 +1,7 @@
 import { durationMs, type ExitConfig } from '../config/schema.js';
 import type { ExitPolicy, ExitPolicyContext, ExitVerdict } from '../contracts/exit-policy.js';
 import type { LoopState } from '../contracts/state.js';
+import { stateView } from '../engine/ledger.js';
 import { improvementPct } from '../engine/objective.js';
 
 export const EXIT_CONDITIONS = {
@@ -171,9 +172,10 @@ export function evaluatePolicies(
   checkpoint: ExitPolicyContext['checkpoint'],
   now = new Date(),
 ): ExitVerdict | undefined {
+  const view = stateView(state);
   for (const policy of policies) {
     const memory = (state.policyState[policy.name] ??= {}) as Record<string, unknown>;
-    const verdict = policy.evaluate(state, { checkpoint, memory, now });
+    const verdict = policy.evaluate(view, { checkpoint, memory, now });
     if (verdict) return verdict;
   }
   return undefined;

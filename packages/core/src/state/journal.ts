@@ -33,19 +33,23 @@ function checksum(body: string): string {
 }
 
 /**
- * Append-only journal of transitions, one line each: `<checksum> <json>`. Every line is written
- * and fsynced before the transition it announces takes effect, so after a crash the journal tells
- * how far the run got even when the state snapshot is one step behind.
+ * Append-only audit log of transitions, one line each: `<checksum> <json>`. Every line is written
+ * and fsynced before the transition it announces takes effect, so after a crash it tells how far
+ * the run got. loop_state.json, not the journal, is what resume goes on from
+ * (docs/design/integration.md); every line's checksum is verified when the journal is opened.
  */
 export class Journal {
   private seq: number;
   /** A torn last line found (and cut off) when the journal was opened, for the caller to report. */
   readonly tornTail: string | null;
+  /** Lines (1-based) that failed their checksum when the journal was opened. */
+  readonly corruptLines: number[];
 
   constructor(private readonly path: string) {
-    const { entries, tornTail } = existsSync(path) ? Journal.read(path) : { entries: [], tornTail: null };
-    this.seq = entries.at(-1)?.seq ?? 0;
+    const { entries, tornTail, corruptLines } = Journal.read(path);
+    this.seq = Math.max(0, ...entries.map((entry) => entry.seq));
     this.tornTail = tornTail;
+    this.corruptLines = corruptLines;
     // Cut the torn line off, so the next entry starts on a line of its own.
     if (tornTail !== null) truncateSync(path, statSync(path).size - Buffer.byteLength(tornTail));
   }

@@ -1,53 +1,65 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { RatchetError } from '../errors/ratchet-error.js';
+import { isProcessAlive, ownStartTime } from './process-identity.js';
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   startedAt: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  /** The owner's start time from /proc (Linux): recognizes a pid reused by another process. */
+  processStart?: string;
 }
 
 /**
- * Keeps two runs off one output folder. The lock file names its owner; a lock left by a process
- * that no longer exists on this host (a crash, a SIGKILL) is taken over, since resuming after a
- * crash is exactly what the lock must not prevent.
+ * Keeps two processes off one folder. The lock file names its owner; a lock whose owner is gone
+ * from this host (a crash, a SIGKILL, a zombie not yet reaped, a pid now used by another program)
+ * is taken over, since resuming after a crash is exactly what the lock must not prevent.
  */
 export class RunLock {
   private held = false;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly what = 'ratchet run',
+  ) {}
 
   acquire(): void {
-    const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-    for (let attempt = 0; attempt < 2; attempt += 1) {
+    const me: LockOwner = {
+      pid: process.pid,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+      processStart: ownStartTime(),
+    };
+    for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
         writeFileSync(this.path, JSON.stringify(me), { flag: 'wx' });
         this.held = true;
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const owner = this.readOwner();
-        if (owner && owner.host === me.host && owner.pid !== process.pid && !isAlive(owner.pid)) {
-          rmSync(this.path, { force: true });
-          continue;
-        }
-        if (owner && owner.pid === process.pid && owner.host === me.host) {
+        const owner = this.owner();
+        if (
+          owner &&
+          owner.host === me.host &&
+          owner.pid === process.pid &&
+          owner.processStart === me.processStart
+        ) {
           this.held = true;
           return;
         }
+        const gone = owner
+          ? owner.host === me.host && !isProcessAlive(owner.pid, owner.processStart)
+          : this.olderThan(10_000); // a lock file cut short between its creation and its write
+        if (gone) {
+          rmSync(this.path, { force: true });
+          continue;
+        }
         throw new RatchetError(
           'STATE_LOCKED',
-          `another ratchet run (pid ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}, since ${owner?.startedAt ?? '?'}) holds ${this.path}`,
+          owner
+            ? `another ${this.what} (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}) holds ${this.path}`
+            : `another ${this.what} is taking the lock ${this.path}`,
           { hint: 'wait for it to finish, stop it, or use another --out folder' },
         );
       }
@@ -61,9 +73,19 @@ export class RunLock {
     rmSync(this.path, { force: true });
   }
 
-  private readOwner(): LockOwner | undefined {
+  private olderThan(ms: number): boolean {
     try {
-      return JSON.parse(readFileSync(this.path, 'utf8')) as LockOwner;
+      return Date.now() - statSync(this.path).mtimeMs > ms;
+    } catch {
+      return true;
+    }
+  }
+
+  /** The owner named by the lock file, if there is one. */
+  owner(): LockOwner | undefined {
+    try {
+      const owner = JSON.parse(readFileSync(this.path, 'utf8')) as LockOwner;
+      return typeof owner.pid === 'number' && typeof owner.host === 'string' ? owner : undefined;
     } catch {
       return undefined;
     }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionRecord } from '../contracts/events.js';
-import { type LoopState, LoopStateSchema } from '../contracts/state.js';
+import { type LoopState, LoopStateSchema, STATE_VERSION } from '../contracts/state.js';
 import { RatchetError } from '../errors/ratchet-error.js';
 import { writeJsonAtomic } from './atomic-write.js';
 import { Journal } from './journal.js';
@@ -12,6 +12,7 @@ export const RUN_FILES = {
   journal: 'journal.jsonl',
   decisions: 'decision_log.json',
   lock: '.lock',
+  runConfig: 'run_config.json',
   reportMarkdown: 'final_improvement_report.md',
   reportHtml: 'final_improvement_report.html',
   iterations: 'iterations',
@@ -34,16 +35,17 @@ export class RunStore {
   }
 
   /**
-   * Moves a finished run's files into `previous/<runId>/`, so that a new run in the same folder
-   * starts clean and the old state, decisions, reports and backups stay available.
+   * Moves a finished (or abandoned) run's files into `previous/<runId>/`, so that a new run in the
+   * same folder starts clean and the old state, config, decisions, reports and backups stay available.
    */
-  archiveFinishedRun(runId: string): string {
-    const target = join(this.outDir, 'previous', runId);
+  archiveRun(runId: string): string {
+    const target = join(this.outDir, 'previous', runId.replace(/[^A-Za-z0-9._-]+/g, '_'));
     mkdirSync(target, { recursive: true });
     for (const file of [
       'state',
       'journal',
       'decisions',
+      'runConfig',
       'reportMarkdown',
       'reportHtml',
       'iterations',
@@ -70,6 +72,27 @@ export class RunStore {
     return existsSync(this.path('state'));
   }
 
+  /** The status and run id of the state in the folder, read without the full schema (any version). */
+  peekState(): { status: string; runId: string } | undefined {
+    if (!this.hasState()) return undefined;
+    try {
+      const raw = JSON.parse(readFileSync(this.path('state'), 'utf8')) as {
+        status?: unknown;
+        runId?: unknown;
+      };
+      if (typeof raw.status === 'string' && typeof raw.runId === 'string')
+        return { status: raw.status, runId: raw.runId };
+    } catch {
+      // Not JSON: loadState reports it with its reason.
+    }
+    this.loadState();
+    return undefined;
+  }
+
+  saveRunConfig(runConfig: unknown): void {
+    writeJsonAtomic(this.path('runConfig'), runConfig);
+  }
+
   loadState(): LoopState {
     return RunStore.readState(this.path('state'));
   }
@@ -85,6 +108,20 @@ export class RunStore {
       raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
       throw new RatchetError('STATE_INVALID', `${file} is not valid JSON: ${(error as Error).message}`);
+    }
+    const version = (raw as { version?: unknown } | null)?.version;
+    if (typeof version === 'number' && version !== STATE_VERSION) {
+      throw new RatchetError(
+        'STATE_VERSION',
+        `${file} holds a run state of version ${version}; this ratchet reads version ${STATE_VERSION}`,
+        {
+          hint:
+            version < STATE_VERSION
+              ? 'finish it with the ratchet that started it, or start a new run (`ratchet run` in another --out folder)'
+              : 'use the newer ratchet that wrote it',
+          details: { version, expected: STATE_VERSION },
+        },
+      );
     }
     const parsed = LoopStateSchema.safeParse(raw);
     if (!parsed.success) {

@@ -76,12 +76,32 @@ export function createSubprocessPhase(
         name,
         async run(input, runCtx) {
           const raw = await invoke('implement', input, runCtx);
-          const applied = validateResult('implement', raw, resultSource('implement', resolved));
-          assertSameFix(input.fix, applied, resolved);
-          return applied;
+          try {
+            const applied = validateResult('implement', raw, resultSource('implement', resolved));
+            assertSameFix(input.fix, applied, resolved);
+            return applied;
+          } catch (error) {
+            throw withPartial(error, raw);
+          }
         },
         async rollback(applied: AppliedFix, runCtx) {
-          await invoke('rollback', { applied }, runCtx);
+          await invoke('rollback', { fixId: applied.fixId, applied }, runCtx);
+        },
+        // The same command, asked with phase "rollback" to undo whatever a failed or cut-short apply did.
+        async recover(fix, runCtx, info) {
+          const partial = isObject(info?.partial) ? info.partial : {};
+          const changes = Array.isArray(partial.changes) ? partial.changes : [];
+          await invoke(
+            'rollback',
+            {
+              fixId: fix.id,
+              fix,
+              applied: { ...partial, fixId: fix.id, changes },
+              partial: true,
+              reason: info?.reason ?? 'interrupted',
+            },
+            runCtx,
+          );
         },
       };
       return phase;
@@ -149,7 +169,16 @@ async function invokeSubprocess(
       },
       onStdoutLine: (line) => log.debug(`[${phase}] ${line}`, { ...logData, stream: 'stdout' }),
     });
-    throwIfFailed(outcome, spec, label, phase);
+    try {
+      throwIfFailed(outcome, spec, label, phase);
+    } catch (error) {
+      // What a failed implement command reported before it failed is what its rollback needs.
+      if (phase !== 'implement' || outcome.end !== 'exited') throw error;
+      const text = spec.resultInFile
+        ? await readFile(values.output, 'utf8').catch(() => '')
+        : (outcome.stdout ?? Buffer.alloc(0)).toString('utf8');
+      throw withPartial(error, parseQuietly(text));
+    }
     log.debug(`${label} finished in ${outcome.durationMs} ms`, {
       ...logData,
       durationMs: outcome.durationMs,
@@ -294,6 +323,28 @@ function parseResult(text: string, label: string, where: string, outcome: Comman
       },
     );
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+function parseQuietly(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The same error, carrying the partial result of a failed implement command in `details.partial`. */
+function withPartial(error: unknown, partial: unknown): unknown {
+  if (partial === undefined || !(error instanceof RatchetError)) return error;
+  return new RatchetError(error.code, error.message, {
+    hint: error.hint,
+    cause: error.cause,
+    details: { ...error.details, partial },
+  });
 }
 
 function assertSameFix(fix: Fix, applied: AppliedFix, spec: ResolvedSubprocessSpec): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { iterationViews } from '../../engine/ledger.js';
 import { RatchetError } from '../../errors/ratchet-error.js';
 import { SCRIPT_EXAMPLE, withHostileText } from '../fixtures/hostile.test-helpers.js';
 import { FIXES, realisticRun } from '../fixtures/realistic-run.test-helpers.js';
@@ -116,17 +117,12 @@ describe('the Markdown final report', () => {
             ...first,
             metrics: run.state.baselineMetrics!,
             objective: run.state.baselineObjective,
-            fixesKept: [],
-            fixesRolledBack: [],
           },
         ],
         currentMetrics: run.state.baselineMetrics,
         currentObjective: run.state.baselineObjective,
         currentMeasurement: run.state.baselineMeasurement,
-        fixesAttempted: [],
-        fixesSuccessful: [],
-        fixesRolledBack: [],
-        fixesFailed: [],
+        ledger: {},
         exitCondition: 'all_fixes_attempted',
         exitReason: 'No fix at or above HIGH priority.',
       },
@@ -156,11 +152,8 @@ describe('the Markdown final report', () => {
         currentMeasurement: null,
         iterationHistory: [],
         diagnosis: null,
-        pendingFixes: [],
-        fixesAttempted: [],
-        fixesSuccessful: [],
-        fixesRolledBack: [],
-        fixesFailed: [],
+        queue: [],
+        ledger: {},
       },
     });
     expect(empty).toContain('n/a → n/a');
@@ -190,7 +183,7 @@ describe('the per-iteration summary', () => {
   const { state, decisions } = realisticRun();
 
   it('shows the objective, the fixes and only the decisions of its iteration', () => {
-    const summary = renderIterationSummaryMarkdown(state.iterationHistory[1]!, decisions);
+    const summary = renderIterationSummaryMarkdown(iterationViews(state)[1]!, decisions);
     expect(summary).toContain('# Iteration 2');
     expect(summary).toContain('0.2925 → 0.135');
     expect(summary).toContain('**Failed to apply:** simdb-api-v3');
@@ -201,7 +194,7 @@ describe('the per-iteration summary', () => {
   });
 
   it('says when an iteration took no decision and is still running', () => {
-    const { endedAt: _ended, ...running } = state.iterationHistory[2]!;
+    const { endedAt: _ended, ...running } = iterationViews(state)[2]!;
     const summary = renderIterationSummaryMarkdown(running, decisions);
     expect(summary).toContain('still running');
     expect(summary).toContain('No decision was taken in this iteration.');
@@ -209,7 +202,7 @@ describe('the per-iteration summary', () => {
 
   it('rejects a record without an iteration number', () => {
     expect(() =>
-      renderIterationSummaryMarkdown({ ...state.iterationHistory[0]!, iteration: 'one' as never }, decisions),
+      renderIterationSummaryMarkdown({ ...iterationViews(state)[0]!, iteration: 'one' as never }, decisions),
     ).toThrow(/iteration summary: record\.iteration/);
   });
 });

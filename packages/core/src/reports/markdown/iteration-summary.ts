@@ -1,5 +1,5 @@
 import type { DecisionRecord } from '../../contracts/events.js';
-import { type IterationRecord, IterationRecordSchema } from '../../contracts/state.js';
+import { type IterationView, IterationViewSchema } from '../../contracts/state.js';
 import { RatchetError } from '../../errors/ratchet-error.js';
 import {
   durationBetween,
@@ -17,8 +17,8 @@ function idList(ids: string[]): string {
 }
 
 /** A per-iteration summary: objective, metrics at the end, and the decisions taken in it. */
-export function renderIterationSummaryMarkdown(record: IterationRecord, decisions: DecisionRecord[]): string {
-  const parsed = IterationRecordSchema.safeParse(record);
+export function renderIterationSummaryMarkdown(record: IterationView, decisions: DecisionRecord[]): string {
+  const parsed = IterationViewSchema.safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new RatchetError(

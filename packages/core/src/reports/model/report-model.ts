@@ -1,6 +1,7 @@
 import type { DecisionRecord } from '../../contracts/events.js';
 import type { AggregateResult, ErrorType, Fix, Rate } from '../../contracts/schemas.js';
-import type { IterationRecord, LoopState } from '../../contracts/state.js';
+import type { IterationView, LoopState } from '../../contracts/state.js';
+import { fixViews, iterationViews } from '../../engine/ledger.js';
 import { describeObjective, improvementPct, objectiveValue } from '../../engine/objective.js';
 import type { ValidReportInput } from './input.js';
 
@@ -97,7 +98,7 @@ export interface ReportModel {
   objectiveSeries: SeriesPoint[];
   metricSeries: MetricSeries[];
   decisionSteps: DecisionStep[];
-  history: IterationRecord[];
+  history: IterationView[];
   decisions: DecisionRecord[];
   fixes: { kept: FixOutcome[]; rolledBack: FixOutcome[]; failed: FixOutcome[] };
   errorTypes: ErrorTypeComparison[];
@@ -240,7 +241,7 @@ function decisionSteps(baseline: number | null, decisions: DecisionRecord[]): De
 
 function knownFixes(state: LoopState): Map<string, Fix> {
   const fixes = new Map<string, Fix>();
-  for (const fix of [...(state.diagnosis?.fixes ?? []), ...state.pendingFixes]) {
+  for (const fix of [...(state.diagnosis?.fixes ?? []), ...state.queue]) {
     if (!fixes.has(fix.id)) fixes.set(fix.id, fix);
   }
   if (state.cursor.fix && !fixes.has(state.cursor.fix.id)) fixes.set(state.cursor.fix.id, state.cursor.fix);
@@ -268,9 +269,10 @@ function groupFixes(state: LoopState, decisions: DecisionRecord[]): ReportModel[
   const nameOf = (fixId: string, decision?: DecisionRecord) => decision?.fixName ?? fixes.get(fixId)?.name;
   const restoredIds = new Set(decisions.filter((d) => d.outcome === 'RESTORED').map((d) => d.fixId));
 
+  const views = fixViews(state);
   const kept: FixOutcome[] = [];
   const rolledBack: FixOutcome[] = [];
-  for (const fixId of unique(state.fixesSuccessful)) {
+  for (const fixId of unique(views.fixesSuccessful)) {
     const keepDecision = lastDecisionFor(decisions, fixId, ['KEEP']);
     if (restoredIds.has(fixId)) {
       const decision = lastDecisionFor(decisions, fixId, ['RESTORED']);
@@ -293,7 +295,7 @@ function groupFixes(state: LoopState, decisions: DecisionRecord[]): ReportModel[
       });
     }
   }
-  for (const fixId of unique(state.fixesRolledBack)) {
+  for (const fixId of unique(views.fixesRolledBack)) {
     if (rolledBack.some((entry) => entry.fixId === fixId)) continue;
     const decision = lastDecisionFor(decisions, fixId, ['ROLLBACK', 'RESTORED']);
     rolledBack.push({
@@ -305,7 +307,7 @@ function groupFixes(state: LoopState, decisions: DecisionRecord[]): ReportModel[
       restored: decision?.outcome === 'RESTORED',
     });
   }
-  const failed = unique(state.fixesFailed).map((fixId): FixOutcome => {
+  const failed = unique(views.fixesFailed).map((fixId): FixOutcome => {
     const decision = lastDecisionFor(decisions, fixId, ['APPLY_FAILED']);
     return {
       fixId,
@@ -384,8 +386,8 @@ function collectRecommendations(state: LoopState): RecommendationEntry[] {
       examples: stringList(record.examples).slice(0, 2).map(clipExample),
     });
   }
-  const attempted = new Set(state.fixesAttempted);
-  for (const fix of state.pendingFixes) {
+  const attempted = new Set(Object.keys(state.ledger));
+  for (const fix of state.queue) {
     if (attempted.has(fix.id)) continue;
     entries.push({
       source: 'not-attempted',
@@ -477,7 +479,7 @@ export function buildReportModel(input: ValidReportInput): ReportModel {
     objectiveSeries: columns.map((column) => ({ label: column.label, value: column.objective })),
     metricSeries: metricSeries(names, columns, state.objective.per),
     decisionSteps: decisionSteps(baseline, sortedDecisions),
-    history: state.iterationHistory,
+    history: iterationViews(state),
     decisions: sortedDecisions,
     fixes,
     errorTypes: compareErrorTypes(state.baselineMeasurement, state.currentMeasurement),
