@@ -1,6 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
+import { guardOutput } from './ui/closed-output.js';
 import { failWith } from './ui/fail.js';
+
+guardOutput();
 
 // Command implementations are imported lazily, inside each action: `ratchet --help` must not pay
 // for loading the phases, zod schemas or the simulator.
@@ -55,6 +58,13 @@ program
   .action(async (stateFile, options) =>
     (await import('./commands/run.js')).resumeCommand(stateFile, options),
   );
+
+program
+  .command('abandon')
+  .description('give up an unfinished run whose process is gone, so a new run can start in its folder')
+  .option('-o, --out <dir>', 'output folder of the run', '.ratchet')
+  .option('--json', 'print the result as JSON')
+  .action(async (options) => (await import('./commands/abandon.js')).abandonCommand(options));
 
 program
   .command('status')

@@ -13,6 +13,7 @@ import {
 } from '@ratchet/core';
 import { EXIT } from '../exit-codes.js';
 import { CLI_FILE } from '../paths.js';
+import { outputClosed } from '../ui/closed-output.js';
 import { ProgressDisplay } from '../ui/progress.js';
 import { summarize } from '../ui/summary.js';
 
@@ -51,7 +52,7 @@ export function installStopHandlers(progress: ProgressDisplay): {
   process.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
-    stopRequested: () => requested,
+    stopRequested: () => requested || outputClosed(),
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -154,6 +155,11 @@ export async function resumeCommand(stateFile: string | undefined, flags: RunFla
     process.exitCode = EXIT.ok;
     return;
   }
+  if (state.status === 'abandoned') {
+    throw new RatchetError('RUN_ABANDONED', `the run in ${outDir} was abandoned and cannot go on`, {
+      hint: 'start a new run with `ratchet run` (the abandoned one is moved to previous/)',
+    });
+  }
   let configPath = flags.config;
   if (!configPath) {
     const runConfig = join(outDir, 'run_config.json');
@@ -161,7 +167,8 @@ export async function resumeCommand(stateFile: string | undefined, flags: RunFla
       configPath = (JSON.parse(readFileSync(runConfig, 'utf8')) as { source?: string }).source;
   }
   const loaded = await loadConfig({ configPath });
-  const result = await executeRun(loaded, 'resume', { ...flags, outDir });
+  // A dry run stays a dry run: only a new `ratchet run` may change the system.
+  const result = await executeRun(loaded, 'resume', { ...flags, outDir, dryRun: state.dryRun });
   printOutcome(result, flags.json);
   process.exitCode = exitCodeFor(result.outcome);
 }
