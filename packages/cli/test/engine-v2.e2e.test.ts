@@ -125,6 +125,24 @@ describe('engine v2 through the real bin', () => {
     );
   });
 
+  it('case 1: after a crash inside a subprocess IMPLEMENT, resume has the command roll back before applying again', () => {
+    const dir = scriptLoop({ 'fix-cache': 'kill-ratchet' });
+    const killed = ratchet(['run', '--config', SCRIPT_CONFIG], dir);
+    expect(killed.signal).toBe('SIGKILL');
+    expect(stateOf(dir).ledger['fix-cache']?.status).toBe('applying');
+    expect(appliedOn(dir)).toContain('fix-cache');
+    const resumed = ratchet(['resume'], dir);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const log = calls(dir);
+    const crashed = log.indexOf('implement fix-cache');
+    expect(log.slice(crashed, crashed + 3)).toEqual([
+      'implement fix-cache',
+      'rollback fix-cache partial',
+      'implement fix-cache',
+    ]);
+    expect(appliedOn(dir)).toEqual(['fix-broken', 'fix-cache', 'fix-normalize', 'fix-retries']);
+  });
+
   it('case 2: a resumed dry run stays a dry run, whatever stopped it', () => {
     const dir = scriptLoop();
     const killed = ratchet(['run', '--config', SCRIPT_CONFIG, '--dry-run'], dir, {
