@@ -4,35 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureCopy, ratchet } from './helpers.js';
 
-interface StateFile {
-  status: string;
-  exitCondition: string | null;
-  ledger: Record<string, { status: string; keptSeq?: number }>;
-  currentMetrics: Record<string, number>;
-  iteration: number;
-}
-
-const withStatus = (state: StateFile, status: string) =>
-  Object.entries(state.ledger)
-    .filter(([, entry]) => entry.status === status)
-    .sort(([, a], [, b]) => (a.keptSeq ?? 0) - (b.keptSeq ?? 0))
-    .map(([id]) => id);
-
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-
-function outcomeOf(dir: string) {
-  const state = readJson<StateFile>(join(dir, '.ratchet', 'loop_state.json'));
-  const system = readJson<{ applied: string[] }>(join(dir, 'system.json'));
-  return {
-    status: state.status,
-    exitCondition: state.exitCondition,
-    kept: withStatus(state, 'kept'),
-    rolledBack: withStatus(state, 'rolled_back'),
-    failed: withStatus(state, 'failed'),
-    metrics: state.currentMetrics,
-    applied: [...system.applied].sort(),
-  };
-}
 
 describe('ratchet run (the real bin on a fixture project)', () => {
   it('runs the whole loop with module, TypeScript and Python phases and explains every decision', () => {
