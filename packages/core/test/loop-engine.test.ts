@@ -171,6 +171,10 @@ describe('the loop engine', () => {
     expect(outcomes(second.decisionLog)).toEqual(['meh:MONITOR', 'meh:ROLLBACK']);
     expect(second.decisionLog[1]?.rationale).toContain('inconclusive');
     expect(system.applied.size).toBe(0);
+    // The retest is given the earlier inconclusive result, so a judge can pool the evidence.
+    expect(system.previousSeen[0]).toBeUndefined();
+    expect(system.previousSeen[1]?.map((r) => r.decision)).toEqual(['MONITOR']);
+    expect(second.currentState.ledger.meh?.inconclusive).toHaveLength(2);
   });
 
   it('on MODIFY rolls the fix back and re-diagnoses instead of trying the rest of the queue', async () => {
@@ -256,6 +260,8 @@ describe('the loop engine', () => {
     expect(engine.currentState.exitCondition).toBe('regression_detected');
     expect(outcomes(engine.decisionLog)).toEqual(['good:KEEP', 'bad:KEEP', 'bad:RESTORED']);
     expect([...system.applied]).toEqual(['good']);
+    expect(engine.currentState.exitReason).toContain('restored the best known state by rolling back bad');
+    expect(engine.currentState.ledger.bad?.status).toBe('restored');
     expect(fixViews(engine.currentState).fixesSuccessful).toEqual(['good']);
   });
 

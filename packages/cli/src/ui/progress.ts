@@ -1,7 +1,5 @@
 import type { Logger, LoopEvents } from '@ratchet/core';
-
-const fmt = (value: number | null | undefined) =>
-  value === null || value === undefined ? 'n/a' : Number(value.toPrecision(4)).toString();
+import { formatNumber } from '@ratchet/core';
 
 export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
@@ -57,14 +55,14 @@ export class ProgressDisplay {
     events.on('phase:failure', ({ phase, error }) => this.line(`  ${phase} failed: ${error.message}`));
     events.on('measurement', ({ objective, metrics }) =>
       this.line(
-        `  measured: objective ${fmt(objective)} (${Object.entries(metrics)
-          .map(([k, v]) => `${k}=${fmt(v)}`)
+        `  measured: objective ${formatNumber(objective)} (${Object.entries(metrics)
+          .map(([k, v]) => `${k}=${formatNumber(v)}`)
           .join(', ')})`,
       ),
     );
     events.on('decision', (d) =>
       this.line(
-        `  ${d.outcome.padEnd(8)} ${d.fixId}: objective ${fmt(d.objectiveBefore)} -> ${fmt(d.objectiveAfter)}; next: ${d.next}`,
+        `  ${d.outcome.padEnd(8)} ${d.fixId}: objective ${formatNumber(d.objectiveBefore)} -> ${formatNumber(d.objectiveAfter)}; next: ${d.next}`,
       ),
     );
     events.on('pause', ({ reason }) => this.line(`paused: ${reason}`));

@@ -1,7 +1,11 @@
-import { describeObjective, fixViews, improvementPct, type LoopState, possiblyChanged } from '@ratchet/core';
-
-const fmt = (value: number | null | undefined) =>
-  value === null || value === undefined ? 'n/a' : Number(value.toPrecision(4)).toString();
+import {
+  describeObjective,
+  fixViews,
+  formatNumber,
+  improvementPct,
+  type LoopState,
+  possiblyChanged,
+} from '@ratchet/core';
 
 export interface RunSummary {
   status: LoopState['status'];
@@ -34,7 +38,7 @@ export function summarize(state: LoopState, outDir: string): RunSummary {
     `status: ${state.status}${state.exitCondition ? ` (${state.exitCondition})` : ''}`,
     state.exitReason ? `reason: ${state.exitReason}` : undefined,
     `objective: ${describeObjective(state.objective)}`,
-    `  baseline ${fmt(state.baselineObjective)} -> now ${fmt(state.currentObjective)}${gain === null ? '' : ` (${gain >= 0 ? 'better' : 'worse'} by ${Math.abs(gain).toFixed(1)}%)`}`,
+    `  baseline ${formatNumber(state.baselineObjective)} -> now ${formatNumber(state.currentObjective)}${gain === null ? '' : ` (${gain >= 0 ? 'better' : 'worse'} by ${Math.abs(gain).toFixed(1)}%)`}`,
     `iterations: ${state.iteration}`,
     state.dryRun ? 'dry run: nothing was changed' : undefined,
     `fixes kept: ${views.fixesSuccessful.join(', ') || 'none'}`,

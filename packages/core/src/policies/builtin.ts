@@ -3,6 +3,7 @@ import type { ExitPolicy, ExitPolicyContext, ExitVerdict } from '../contracts/ex
 import type { LoopState } from '../contracts/state.js';
 import { stateView } from '../engine/ledger.js';
 import { improvementPct } from '../engine/objective.js';
+import { formatNumber } from '../reports/format/numbers.js';
 
 export const EXIT_CONDITIONS = {
   maxIterations: 'max_iterations_reached',
@@ -23,8 +24,6 @@ export const BUILTIN_POLICY_NAMES = [
   'regression',
   'deadline',
 ];
-
-const fmt = (value: number | null) => (value === null ? 'n/a' : Number(value.toPrecision(4)).toString());
 
 export function maxIterationsPolicy(max: number): ExitPolicy {
   return {
@@ -105,7 +104,7 @@ export function targetPolicy(target: { improvementPct?: number; value?: number }
         if (reached)
           return {
             condition: EXIT_CONDITIONS.target,
-            reason: `the objective reached ${fmt(current)} (target ${target.value})`,
+            reason: `the objective reached ${formatNumber(current)} (target ${target.value})`,
           };
       }
       if (target.improvementPct !== undefined) {
@@ -130,7 +129,7 @@ export function regressionPolicy(options: { tolerancePct: number; restoreBest: b
       if (gain === null || gain >= -options.tolerancePct) return undefined;
       return {
         condition: EXIT_CONDITIONS.regression,
-        reason: `the objective is ${(-gain).toFixed(1)}% worse than the baseline (${fmt(state.baselineObjective)} -> ${fmt(state.currentObjective)}), beyond the ${options.tolerancePct}% tolerance`,
+        reason: `the objective is ${(-gain).toFixed(1)}% worse than the baseline (${formatNumber(state.baselineObjective)} -> ${formatNumber(state.currentObjective)}), beyond the ${options.tolerancePct}% tolerance`,
         restoreBest: options.restoreBest,
       };
     },

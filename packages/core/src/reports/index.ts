@@ -1,3 +1,4 @@
+export { formatNumber, formatPct, formatSignedNumber } from './format/numbers.js';
 export { renderFinalReportHtml } from './html/final-report.js';
 export { type LineChartOptions, renderLineChartSvg } from './html/line-chart.js';
 export { renderFinalReportMarkdown } from './markdown/final-report.js';

@@ -12,11 +12,25 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+export interface AtomicWriteOptions {
+  /**
+   * Fsync the file and its folder (default), so the new bytes survive a power loss too. Without,
+   * a reader still sees the old bytes or the new ones, never a mix: for many small files whose
+   * loss a crash may cost (the simulator's metadata).
+   */
+  durable?: boolean;
+}
+
 /**
  * Writes a file so that a reader (or a crash) sees either the old bytes or the new ones, never a
  * mix: write a temp file beside it, fsync it, rename it over the target, fsync the folder.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): void {
+  const durable = options.durable ?? true;
   // A device or a pipe (/dev/stdout, /dev/full, a FIFO) is written in place: renaming a temp file
   // over it would replace the device with a regular file, and as root even succeed.
   if (isSpecialFile(path)) {
@@ -30,7 +44,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   try {
     fd = openSync(temp, 'w', 0o644);
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(temp, path);
@@ -39,7 +53,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(temp, { force: true });
     throw error;
   }
-  fsyncFolder(folder);
+  if (durable) fsyncFolder(folder);
 }
 
 function isSpecialFile(path: string): boolean {

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { RatchetError } from '../errors/ratchet-error.js';
+import { type ErrorCode, RatchetError } from '../errors/ratchet-error.js';
 import { isProcessAlive, ownStartTime } from './process-identity.js';
 
 export interface LockOwner {
@@ -11,6 +11,16 @@ export interface LockOwner {
   processStart?: string;
 }
 
+export interface LockOptions {
+  /** What holds the lock, in messages ("ratchet run"). */
+  what?: string;
+  /** The code of a refusal (STATE_LOCKED). */
+  code?: ErrorCode;
+  hint?: string;
+  /** Whether this process may take a lock it already holds (true), or is refused like another one. */
+  reentrant?: boolean;
+}
+
 /**
  * Keeps two processes off one folder. The lock file names its owner; a lock whose owner is gone
  * from this host (a crash, a SIGKILL, a zombie not yet reaped, a pid now used by another program)
@@ -19,10 +29,20 @@ export interface LockOwner {
 export class RunLock {
   private held = false;
 
+  private readonly what: string;
+  private readonly code: ErrorCode;
+  private readonly hint: string;
+  private readonly reentrant: boolean;
+
   constructor(
     private readonly path: string,
-    private readonly what = 'ratchet run',
-  ) {}
+    options: LockOptions = {},
+  ) {
+    this.what = options.what ?? 'ratchet run';
+    this.code = options.code ?? 'STATE_LOCKED';
+    this.hint = options.hint ?? 'wait for it to finish, stop it, or use another --out folder';
+    this.reentrant = options.reentrant ?? true;
+  }
 
   acquire(): void {
     const me: LockOwner = {
@@ -39,32 +59,34 @@ export class RunLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const owner = this.owner();
-        if (
-          owner &&
+        const mine =
+          owner !== undefined &&
           owner.host === me.host &&
           owner.pid === process.pid &&
-          owner.processStart === me.processStart
-        ) {
+          owner.processStart === me.processStart;
+        if (mine && this.reentrant) {
           this.held = true;
           return;
         }
         const gone = owner
-          ? owner.host === me.host && !isProcessAlive(owner.pid, owner.processStart)
+          ? !mine && owner.host === me.host && !isProcessAlive(owner.pid, owner.processStart)
           : this.olderThan(10_000); // a lock file cut short between its creation and its write
         if (gone) {
           rmSync(this.path, { force: true });
           continue;
         }
         throw new RatchetError(
-          'STATE_LOCKED',
-          owner
-            ? `another ${this.what} (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}) holds ${this.path}`
-            : `another ${this.what} is taking the lock ${this.path}`,
-          { hint: 'wait for it to finish, stop it, or use another --out folder' },
+          this.code,
+          mine
+            ? `another ${this.what} of this process holds ${this.path}`
+            : owner
+              ? `another ${this.what} (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}) holds ${this.path}`
+              : `another ${this.what} is taking the lock ${this.path}`,
+          { hint: this.hint },
         );
       }
     }
-    throw new RatchetError('STATE_LOCKED', `could not take the lock ${this.path}`);
+    throw new RatchetError(this.code, `could not take the lock ${this.path}`, { hint: this.hint });
   }
 
   release(): void {

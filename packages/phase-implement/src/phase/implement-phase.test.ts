@@ -539,7 +539,7 @@ describe('reports and options', () => {
         { fix: fix('second', [{ type: 'edit', file: 'b.txt', search: 'beta', replace: 'B' }]) },
         phaseContext(folder),
       ),
-    ).rejects.toThrow('another fix is being applied');
+    ).rejects.toThrow('another fix being applied');
     await slow;
     expect(await readFile(join(folder.system, 'b.txt'), 'utf8')).toBe('beta');
   });

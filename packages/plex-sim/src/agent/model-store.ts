@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@ratchet/core';
 import { XMLValidator } from 'fast-xml-parser';
 import type { SimMovie } from '../library/library.js';
-import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { escapeXml } from '../util/xml-escape.js';
 
 export type ModelState = 'missing' | 'valid' | 'corrupt';
@@ -27,7 +27,7 @@ export function modelXml(movie: SimMovie, matchedId: string): string {
 }
 
 export function writeModel(folder: string, movie: SimMovie, matchedId: string): void {
-  writeFileAtomicSync(join(folder, 'Info.xml'), modelXml(movie, matchedId));
+  writeFileAtomic(join(folder, 'Info.xml'), modelXml(movie, matchedId), { durable: false });
 }
 
 /** A half-written Info.xml, as a crash or a full disk leaves it. */

@@ -18,7 +18,6 @@ import {
 } from '../library/library.js';
 import { RotatingLogFile } from '../plugin-log/rotating-log-file.js';
 import { SHIPPED_PREFS, writePrefs } from '../prefs/agent-prefs.js';
-import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { unitHash } from '../util/deterministic.js';
 import { escapeXml } from '../util/xml-escape.js';
 import { bundleFiles } from './bundle-files.js';
@@ -121,7 +120,9 @@ export async function initDataDir(
   const corruptItems: string[] = [];
   for (const movie of library.movies) {
     if (unitHash(seed, movie.ratingKey, 'corrupt-bundle') < CORRUPT_BUNDLE_SHARE) {
-      writeFileAtomicSync(join(agentModelFolder(layout.dataDir, movie), 'Info.xml'), corruptModelXml(movie));
+      writeFileAtomic(join(agentModelFolder(layout.dataDir, movie), 'Info.xml'), corruptModelXml(movie), {
+        durable: false,
+      });
       corruptItems.push(movie.ratingKey);
     }
   }

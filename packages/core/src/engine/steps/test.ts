@@ -15,7 +15,7 @@ export async function testStep(ctx: StepContext, cursor: Cursor): Promise<Cursor
       before: cursor.before ?? required(ctx.state.currentMeasurement, 'currentMeasurement'),
       baseline: required(ctx.state.baselineMeasurement, 'baselineMeasurement'),
       objective: ctx.options.objective,
-      ...(entry.inconclusive.length > 0 ? { previous: entry.inconclusive } : {}),
+      ...(entry.inconclusive.length > 0 ? { previous: [...entry.inconclusive] } : {}),
     };
     result = await ctx.runner.produce(
       'test',
