@@ -112,11 +112,16 @@ export async function demoCommand(flags: {
       filepath: '(built-in demo config)',
       configDir: dir,
     };
-    const result = await executeRun(loaded, previous ? 'resume' : 'start', {
-      outDir,
-      yes: true,
-      verbose: flags.verbose,
-    });
+    // An abandoned run is moved to previous/ by a new start.
+    const result = await executeRun(
+      loaded,
+      previous && previous.status !== 'abandoned' ? 'resume' : 'start',
+      {
+        outDir,
+        yes: true,
+        verbose: flags.verbose,
+      },
+    );
     printOutcome(result, flags.json);
     if (!flags.json) process.stdout.write(`html report: ${join(outDir, 'final_improvement_report.html')}\n`);
     process.exitCode = exitCodeFor(result.outcome);

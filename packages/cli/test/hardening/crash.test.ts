@@ -5,8 +5,9 @@ import { fixtureCopy } from '../helpers.js';
 import { inPool, runBin } from './support.js';
 
 // The fixture loop with its Python implement phase (so rollback and recover go through the
-// subprocess protocol), fast enough to be killed after every single journal entry.
-const CONFIG = 'ratchet.script.config.mjs';
+// subprocess protocol) and a module judge: about 1.3 s of CPU per run, cheap enough to be killed
+// after every single journal entry.
+const CONFIG = 'ratchet.crash.config.mjs';
 
 interface Outcome {
   status: string;
@@ -103,7 +104,7 @@ describe('crashes: SIGKILL after every journal entry, each from a fresh copy, th
     const seqs = Array.from({ length: entries }, (_, index) => index + 1);
     points = await inPool(seqs, 2, killAndResume);
     process.stderr.write(`crash suite: ${points.length} kill points, one per journal entry\n`);
-  }, 600_000);
+  }, 1_200_000);
 
   it('killed the run after every journal entry of an uninterrupted run', () => {
     expect(points.length).toBeGreaterThan(40);
