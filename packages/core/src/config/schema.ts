@@ -131,6 +131,24 @@ export const JudgeConfigSchema = z
       .default(3)
       .describe('Inconclusive retests of one fix before it is rolled back'),
     criticalMetrics: z.array(z.string()).default([]),
+    maxItems: z
+      .number()
+      .int()
+      .positive()
+      .default(80)
+      .describe('Items one test may refresh after the fix over all its rounds (and measures before it)'),
+    maxRounds: z
+      .number()
+      .int()
+      .positive()
+      .default(4)
+      .describe('Refresh rounds or count windows one test may run before it answers MONITOR'),
+    maxWait: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(3_600_000)
+      .describe('Milliseconds a count test (refresh kind wait) may wait for traffic in all'),
   })
   .strict();
 

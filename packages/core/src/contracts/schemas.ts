@@ -196,5 +196,9 @@ export const TestInputSchema = z.object({
   before: AggregateResultSchema.describe('The latest measurement before the fix'),
   baseline: AggregateResultSchema,
   objective: ObjectiveSchema,
+  previous: z
+    .array(TestResultSchema)
+    .optional()
+    .describe('Earlier MONITOR results of the same fix, oldest first: a retest adds to their evidence'),
 });
 export type TestInput = z.infer<typeof TestInputSchema>;

@@ -465,6 +465,10 @@ export class LoopEngine {
         before: pretest ?? required(this.state.currentMeasurement, 'currentMeasurement'),
         baseline: required(this.state.baselineMeasurement, 'baselineMeasurement'),
         objective: this.options.objective,
+        // Earlier MONITOR results of this fix, oldest first: the retest adds to their evidence.
+        previous: this.decisions
+          .filter((d) => d.fixId === fix.id && d.iteration === this.state.iteration && d.outcome === 'MONITOR')
+          .map((d) => ({ decision: 'MONITOR' as const, rationale: d.rationale, rule: d.rule, evidence: d.evidence })),
       };
       result = validate(
         'test',

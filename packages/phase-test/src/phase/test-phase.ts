@@ -12,14 +12,15 @@ import {
   writeFileAtomic,
 } from '@ratchet/core';
 import { redactSecret, resolvePlexToken } from '@ratchet/plex';
-import { judge } from '../judge/judge.js';
 import {
   parseTestPhaseOptions,
   resolveJudgeSettings,
   type TestPhaseOptions,
 } from '../options/test-options.js';
 import { type RefreshSummary, runRefresh } from '../refresh/run-refresh.js';
+import { describeEffort } from '../report/describe-effort.js';
 import { renderTestReport } from '../report/render-report.js';
+import { pooledFromPrevious, type RoundSource, runSequentialTest } from '../sequential/run-sequential.js';
 
 /**
  * The test phase: note the window start, make the system work (refresh Plex items, run a command,
@@ -46,7 +47,7 @@ export function createTestPhase(
   async function refreshAndMeasure(
     input: { fix: TestInput['fix']; before: AggregateResult; baseline?: AggregateResult },
     ctx: PhaseContext,
-    itemKeys?: string[],
+    choice: { itemKeys?: string[]; total?: number; seed?: string } = {},
   ) {
     const start = new Date().toISOString();
     let refresh: RefreshSummary | undefined;
@@ -58,7 +59,7 @@ export function createTestPhase(
         before: input.before,
         ...(input.baseline ? { baseline: input.baseline } : {}),
         ctx,
-        ...(itemKeys ? { itemKeys } : {}),
+        ...choice,
       });
     } catch (error) {
       if (ctx.signal.aborted || (error instanceof RatchetError && error.code === 'INTERRUPTED')) throw error;
@@ -86,7 +87,11 @@ export function createTestPhase(
      * the test afterwards compares the same items under the same conditions (a paired test).
      */
     async measureBefore(input, ctx): Promise<AggregateResult> {
-      const { refresh, measurementError, measured } = await refreshAndMeasure(input, ctx);
+      // The pool: every item the test may refresh after the fix needs its own "before".
+      const total = options.refresh.kind === 'plex' ? Math.max(options.refresh.items, settings.maxItems) : undefined;
+      const { refresh, measurementError, measured } = await refreshAndMeasure(input, ctx, {
+        ...(total ? { total } : {}),
+      });
       if (measurementError || !measured) {
         throw new RatchetError(
           'MEASUREMENT_FAILED',
@@ -110,31 +115,61 @@ export function createTestPhase(
         );
       }
       const input = parsed.data;
-      const paired = Array.isArray(input.before.testItems) ? (input.before.testItems as string[]) : undefined;
-      const {
-        refresh,
-        measurementError,
-        measured: after,
-        window,
-      } = await refreshAndMeasure(input, ctx, paired);
-      const judgement = judge({
+      const pool = Array.isArray(input.before.testItems) ? (input.before.testItems as string[]) : undefined;
+      const previous = pooledFromPrevious(input.previous);
+      const refreshes: RefreshSummary[] = [];
+      const source: RoundSource = {
+        ...(options.refresh.kind === 'wait' ? { waitPerRoundMs: options.refresh.durationMs } : {}),
+        async measureRound(round, itemKeys) {
+          const seed = `${input.fix.id}:${ctx.iteration}:${(previous?.tests ?? 0) + 1}:${round}`;
+          const outcome = await refreshAndMeasure(input, ctx, { ...(itemKeys ? { itemKeys } : {}), seed });
+          if (outcome.refresh) refreshes.push(outcome.refresh);
+          const requested = outcome.refresh?.requested;
+          return {
+            ...(outcome.measured ? { measured: outcome.measured } : {}),
+            ...(outcome.measurementError ? { measurementError: outcome.measurementError } : {}),
+            requests: typeof requested === 'number' ? requested : 0,
+            waitedMs: outcome.refresh?.kind === 'wait' ? outcome.refresh.durationMs : 0,
+            window: outcome.window,
+          };
+        },
+      };
+      const sequential = await runSequentialTest({
         objective: input.objective,
         before: input.before,
-        after,
-        ...(measurementError ? { measurementError } : {}),
         settings,
+        previous,
+        pool,
+        roundSize: options.refresh.kind === 'plex' ? options.refresh.items : 1,
+        seed: `${input.fix.id}:pool`,
+        source,
+        onRound: (round, judgement) => {
+          if (judgement.decision === 'CONTINUE') ctx.log.info(`test: round ${round} undecided; ${judgement.rationale}`);
+        },
       });
+      const { judgement, evidence: effort } = sequential;
+      // runSequentialTest only stops undecided when it cannot go on, and then the judge says MONITOR.
+      const decision = judgement.decision === 'CONTINUE' ? 'MONITOR' : judgement.decision;
+      const windows = sequential.rounds.map((round) => round.window).filter((window) => window !== undefined);
+      const window = { start: windows[0]?.start ?? new Date().toISOString(), end: windows.at(-1)?.end ?? new Date().toISOString() };
+      const after = sequential.last?.measured;
+      const refresh = refreshes.at(-1);
       const result: TestResult = {
-        decision: judgement.decision,
-        rationale: judgement.rationale,
+        decision,
+        rationale: `${judgement.rationale} ${describeEffort(effort)}`,
         rule: judgement.rule,
         before: input.before.metrics,
         ...(after ? { after } : {}),
         window,
-        evidence: { ...judgement.evidence, baseline: input.baseline.metrics, refresh: refresh ?? null },
+        evidence: {
+          ...judgement.evidence,
+          baseline: input.baseline.metrics,
+          refresh: refresh ?? null,
+          sequential: effort,
+        },
         indicators: judgement.indicators,
       };
-      const report = renderTestReport(result, judgement, refresh, {
+      const report = renderTestReport(result, judgement, refresh, effort, {
         fixId: input.fix.id,
         ...(input.fix.name ? { fixName: input.fix.name } : {}),
         iteration: ctx.iteration,

@@ -1,0 +1,169 @@
+import type { AggregateResult, Objective, TestResult } from '@ratchet/core';
+import { z } from 'zod';
+import { type Judgement, type JudgeSettings, judge } from '../judge/judge.js';
+import { mergeTallies, type Tally, TallySchema, tallyRound } from '../judge/tally.js';
+import { seededRandom } from '../selection/seeded-random.js';
+
+/** One round: refresh (or wait, or run the command) and measure exactly that window. */
+export interface RoundOutcome {
+  measured?: AggregateResult;
+  measurementError?: string;
+  /** Refresh requests sent this round (Plex PUTs; 0 for a wait or a command). */
+  requests: number;
+  waitedMs: number;
+  window?: { start: string; end: string };
+  refresh?: unknown;
+}
+
+export interface RoundSource {
+  /** `itemKeys`: the pool items to refresh this round; undefined when the source chooses. */
+  measureRound(round: number, itemKeys: string[] | undefined): Promise<RoundOutcome>;
+  /** A count test waits this long per round; the budget `maxWait` caps the total. */
+  waitPerRoundMs?: number;
+}
+
+const EffortSchema = z.object({
+  rounds: z.number().int().nonnegative(),
+  items: z.number().int().nonnegative(),
+  requests: z.number().int().nonnegative(),
+  waitedMs: z.number().nonnegative(),
+});
+export type Effort = z.infer<typeof EffortSchema>;
+
+/** What test.json keeps under `evidence.sequential`, and what a retest reads back to pool. */
+export const SequentialEvidenceSchema = z.object({
+  method: z.string(),
+  look: z.number().int().nonnegative(),
+  tally: TallySchema.nullable(),
+  thisTest: EffortSchema,
+  total: EffortSchema,
+  tests: z.number().int().positive(),
+});
+export type SequentialEvidence = z.infer<typeof SequentialEvidenceSchema>;
+
+const NO_EFFORT: Effort = { rounds: 0, items: 0, requests: 0, waitedMs: 0 };
+
+/**
+ * The evidence of the latest earlier test of this fix that recorded any; a record that does not
+ * parse (hand-edited, another test phase) is skipped rather than trusted.
+ */
+export function pooledFromPrevious(previous: readonly TestResult[] | undefined): SequentialEvidence | null {
+  for (const result of [...(previous ?? [])].reverse()) {
+    const parsed = SequentialEvidenceSchema.safeParse(result.evidence?.sequential);
+    if (parsed.success) return parsed.data;
+  }
+  return null;
+}
+
+export interface SequentialTestInput {
+  objective: Objective;
+  before: AggregateResult;
+  settings: JudgeSettings;
+  previous: SequentialEvidence | null;
+  /** Items measured before the fix (the pretest): rounds draw from them, never twice. */
+  pool: string[] | undefined;
+  /** Items per round when drawing from the pool. */
+  roundSize: number;
+  /** Seeds the order in which pool items are drawn. */
+  seed: string;
+  source: RoundSource;
+  onRound?: (round: number, judgement: Judgement) => void;
+}
+
+export interface SequentialTestResult {
+  judgement: Judgement;
+  evidence: SequentialEvidence;
+  last: RoundOutcome | undefined;
+  /** Each round's after-measurement, oldest first. */
+  rounds: RoundOutcome[];
+}
+
+function shuffled(items: readonly string[], seed: string): string[] {
+  const random = seededRandom(seed);
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as string, copy[i] as string];
+  }
+  return copy;
+}
+
+/**
+ * Runs rounds until the judge decides or nothing more can be learned now: the measurement failed,
+ * the budget (`maxRounds`, `maxItems`, `maxWait`) is spent, or the pool measured before the fix is
+ * used up. Each round adds to the evidence of the rounds and retests before it, and the judge looks
+ * at the pooled evidence after every round with a method valid under that optional stopping.
+ */
+export async function runSequentialTest(input: SequentialTestInput): Promise<SequentialTestResult> {
+  const { settings, source } = input;
+  let tally: Tally | null = input.previous?.tally ?? null;
+  let look = input.previous?.look ?? 0;
+  const total: Effort = { ...(input.previous?.total ?? NO_EFFORT) };
+  const thisTest: Effort = { ...NO_EFFORT };
+  const seen = new Set(tally?.itemsSeen ?? []);
+  const remaining = input.pool ? shuffled(input.pool, input.seed).filter((item) => !seen.has(item)) : undefined;
+  const rounds: RoundOutcome[] = [];
+  let judgement: Judgement | undefined;
+
+  const canContinue = () => {
+    if (thisTest.rounds >= settings.maxRounds) return false;
+    if (remaining) return remaining.length > 0 && thisTest.items < settings.maxItems;
+    if (source.waitPerRoundMs !== undefined) return thisTest.waitedMs + source.waitPerRoundMs <= settings.maxWait;
+    return true;
+  };
+
+  if (remaining && remaining.length === 0) {
+    judgement = judge({ objective: input.objective, before: input.before, tally, settings, look, canContinue: false });
+  }
+  while (!judgement || judgement.decision === 'CONTINUE') {
+    const size = Math.max(1, Math.min(input.roundSize, settings.maxItems - thisTest.items));
+    const itemKeys = remaining ? remaining.splice(0, size) : undefined;
+    const outcome = await source.measureRound(thisTest.rounds + 1, itemKeys);
+    rounds.push(outcome);
+    thisTest.rounds += 1;
+    thisTest.requests += outcome.requests;
+    thisTest.waitedMs += outcome.waitedMs;
+    if (outcome.measurementError || !outcome.measured) {
+      judgement = judge({
+        objective: input.objective,
+        before: input.before,
+        tally,
+        measurementError: outcome.measurementError ?? 'the measurement returned nothing',
+        settings,
+        look,
+        canContinue: false,
+      });
+      break;
+    }
+    const round = tallyRound(input.objective, input.before, outcome.measured, settings.criticalMetrics, seen);
+    for (const item of round.itemsSeen) seen.add(item);
+    thisTest.items += itemKeys ? itemKeys.length : round.itemsSeen.length;
+    tally = mergeTallies(tally, round);
+    look += 1;
+    judgement = judge({
+      objective: input.objective,
+      before: input.before,
+      tally,
+      settings,
+      look,
+      canContinue: canContinue(),
+    });
+    input.onRound?.(thisTest.rounds, judgement);
+  }
+  const evidence: SequentialEvidence = {
+    method: tally?.paired
+      ? 'beta-binomial mixture e-value on discordant pairs'
+      : 'exact tests with alpha spending alpha * 6 / (pi^2 k^2) at look k',
+    look,
+    tally,
+    thisTest,
+    total: {
+      rounds: total.rounds + thisTest.rounds,
+      items: total.items + thisTest.items,
+      requests: total.requests + thisTest.requests,
+      waitedMs: total.waitedMs + thisTest.waitedMs,
+    },
+    tests: (input.previous?.tests ?? 0) + 1,
+  };
+  return { judgement, evidence, last: rounds.at(-1), rounds };
+}
