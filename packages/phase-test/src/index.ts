@@ -8,9 +8,9 @@ export { createTestPhase } from './phase/test-phase.js';
 export type { RefreshSummary } from './refresh/run-refresh.js';
 export { describeEffort } from './report/describe-effort.js';
 export { renderTestReport } from './report/render-report.js';
-export * from './sequential/run-sequential.js';
 export * from './selection/choose-items.js';
 export { seededRandom } from './selection/seeded-random.js';
+export * from './sequential/run-sequential.js';
 
 /** The phase module's default export: `(options, ctx) => TestPhase`. */
 export default function testPhaseFactory(

@@ -467,8 +467,15 @@ export class LoopEngine {
         objective: this.options.objective,
         // Earlier MONITOR results of this fix, oldest first: the retest adds to their evidence.
         previous: this.decisions
-          .filter((d) => d.fixId === fix.id && d.iteration === this.state.iteration && d.outcome === 'MONITOR')
-          .map((d) => ({ decision: 'MONITOR' as const, rationale: d.rationale, rule: d.rule, evidence: d.evidence })),
+          .filter(
+            (d) => d.fixId === fix.id && d.iteration === this.state.iteration && d.outcome === 'MONITOR',
+          )
+          .map((d) => ({
+            decision: 'MONITOR' as const,
+            rationale: d.rationale,
+            rule: d.rule,
+            evidence: d.evidence,
+          })),
       };
       result = validate(
         'test',

@@ -36,7 +36,8 @@ export function pairedMixtureEValue(fixed: number, broken: number, prior = PAIRE
  */
 export function alphaSpentAtLook(alpha: number, look: number): number {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be within (0, 1), got ${alpha}`);
-  if (!Number.isInteger(look) || look < 1) throw new RangeError(`look must be a positive integer, got ${look}`);
+  if (!Number.isInteger(look) || look < 1)
+    throw new RangeError(`look must be a positive integer, got ${look}`);
   return (alpha * 6) / (Math.PI * Math.PI * look * look);
 }
 

@@ -155,7 +155,11 @@ export interface Judgement {
  * watched (the other half split between them), so a fix that does nothing is rolled back or kept
  * by mistake with probability at most alpha over all looks and retests. MODIFY has its own alpha.
  */
-export function alphaShares(settings: JudgeSettings): { objective: number; critical: number; modify: number } {
+export function alphaShares(settings: JudgeSettings): {
+  objective: number;
+  critical: number;
+  modify: number;
+} {
   const critical = settings.criticalMetrics.length;
   return {
     objective: critical > 0 ? settings.alpha / 2 : settings.alpha,
@@ -321,7 +325,10 @@ function chooseTest(tally: Tally, look: number, alpha: number): StatisticalTest 
     name: `exact conditional Poisson test on counts per ${counts.unit}, group-sequential`,
     pValue: result.pValue,
     threshold: alphaSpentAtLook(alpha, look),
-    samples: counts.unit === 'hour of window' ? counts.before + counts.after : Math.min(counts.beforeExposure, counts.afterExposure),
+    samples:
+      counts.unit === 'hour of window'
+        ? counts.before + counts.after
+        : Math.min(counts.beforeExposure, counts.afterExposure),
     exposureUnit: counts.unit,
     rateRatio: result.rateRatio,
     expectedShare: result.expectedShare,
@@ -346,7 +353,11 @@ function effectOf(
   }
   const counts = tally.counts;
   if (!objective.per && counts && counts.beforeExposure > 0 && counts.afterExposure > 0)
-    return improvementPct(objective, counts.before / counts.beforeExposure, counts.after / counts.afterExposure);
+    return improvementPct(
+      objective,
+      counts.before / counts.beforeExposure,
+      counts.after / counts.afterExposure,
+    );
   return improvementPct(objective, beforeRate.value, afterRate.value);
 }
 
@@ -387,7 +398,12 @@ function checkCritical(
       regressed: false,
     };
   }
-  const { pValue } = poissonRatesTest(counts.before, counts.beforeExposure, counts.after, counts.afterExposure);
+  const { pValue } = poissonRatesTest(
+    counts.before,
+    counts.beforeExposure,
+    counts.after,
+    counts.afterExposure,
+  );
   const rose = counts.after / counts.afterExposure > counts.before / counts.beforeExposure;
   return {
     metric,

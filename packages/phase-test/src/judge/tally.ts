@@ -66,7 +66,11 @@ function isCount(value: number): boolean {
 }
 
 /** Counts per exposure: the objective's `per` metric, else the windows' lengths in hours. */
-function countsTally(objective: Objective, before: AggregateResult, after: AggregateResult): CountsTally | null {
+function countsTally(
+  objective: Objective,
+  before: AggregateResult,
+  after: AggregateResult,
+): CountsTally | null {
   const a = objectiveValue(objective, before.metrics).numerator;
   const b = objectiveValue(objective, after.metrics).numerator;
   if (!isCount(a) || !isCount(b)) return null;
@@ -79,7 +83,13 @@ function countsTally(objective: Objective, before: AggregateResult, after: Aggre
   const beforeHours = windowHours(before);
   const afterHours = windowHours(after);
   if (beforeHours === null || afterHours === null) return null;
-  return { before: a, beforeExposure: beforeHours, after: b, afterExposure: afterHours, unit: 'hour of window' };
+  return {
+    before: a,
+    beforeExposure: beforeHours,
+    after: b,
+    afterExposure: afterHours,
+    unit: 'hour of window',
+  };
 }
 
 /**

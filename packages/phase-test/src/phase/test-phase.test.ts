@@ -203,17 +203,74 @@ describe('the test phase with a Plex refresh', () => {
   });
 });
 
+describe('the sequential test with a pool measured before the fix', () => {
+  it('refreshes the pool in rounds, answers MONITOR when its budget is spent, and a retest pools with it', async () => {
+    // Before the fix the even ratingKeys fail; the fix repairs those divisible by 4.
+    let fixed = false;
+    server.onRefresh = (item) => {
+      const key = Number(item.ratingKey);
+      log.write(item.ratingKey, key % 2 === 1 || (fixed && key % 4 === 0));
+    };
+    const phase = await testPhaseFactory(
+      plexOptions({ items: 10 }),
+      factoryCtx({ maxItems: 40, maxRounds: 2 }),
+    );
+    const pretestCtx = makeContext(async (window) => log.measure(window));
+    const before = await phase.measureBefore!(
+      { fix, before: beforeMeasurement(), baseline: beforeMeasurement(), objective: testInput().objective },
+      pretestCtx,
+    );
+    const pool = before.testItems as string[];
+    expect(pool).toHaveLength(40);
+    expect(new Set(server.refreshed)).toEqual(new Set(pool));
+
+    fixed = true;
+    server.refreshed.length = 0;
+    const first = await phase.run(
+      { ...testInput(before) },
+      makeContext(async (window) => log.measure(window)),
+    );
+    expect(first.decision).toBe('MONITOR');
+    expect(first.rule).toBe('budget-spent');
+    expect(first.evidence?.sequential).toMatchObject({
+      thisTest: { rounds: 2, items: 20, requests: 20 },
+      tests: 1,
+    });
+    const firstItems = [...server.refreshed];
+    expect(firstItems).toHaveLength(20);
+
+    server.refreshed.length = 0;
+    const retestCtx = makeContext(async (window) => log.measure(window));
+    const retest = await phase.run({ ...testInput(before), previous: [first] }, retestCtx);
+    expect(server.refreshed.filter((key) => firstItems.includes(key))).toEqual([]);
+    expect(retest.evidence?.sequential).toMatchObject({
+      tests: 2,
+      total: { items: 40 },
+      tally: { paired: { broken: [] } },
+    });
+    const pairs = (retest.evidence?.sequential as { tally: { itemsSeen: string[] } }).tally.itemsSeen;
+    expect(new Set(pairs)).toEqual(new Set(pool));
+    expect(retest.decision).toBe('KEEP');
+    expect(retest.rationale).toContain('pooled with 1 earlier test');
+    const report = readFileSync(join(retestCtx.runDir, 'test_report.md'), 'utf8');
+    expect(report).toContain('| all 2 tests of this fix | 4 | 40 | 40 |');
+  });
+});
+
 describe('the test phase with other refresh kinds', () => {
-  it('runs a command without a shell and measures the window around it', async () => {
+  it('runs a command without a shell, once per round while undecided, and measures each window', async () => {
     const script = `require('node:fs').appendFileSync(${JSON.stringify(log.path)}, new Date().toISOString() + '\\t1\\tok\\n')`;
     const ctx = makeContext(async (window) => log.measure(window));
     const phase = await testPhaseFactory(
       { refresh: { kind: 'command', command: [process.execPath, '-e', script] } },
-      factoryCtx({ minSamples: 1 }),
+      factoryCtx({ minSamples: 1, maxRounds: 2 }),
     );
     const result = await phase.run(testInput(), ctx);
-    expect(ctx.measured).toHaveLength(1);
-    expect(result.after?.metrics.searchOps).toBe(1);
+    expect(ctx.measured).toHaveLength(2);
+    expect(result.decision).toBe('MONITOR');
+    expect(result.rule).toBe('budget-spent');
+    expect(result.evidence?.sequential).toMatchObject({ thisTest: { rounds: 2 }, tests: 1 });
+    expect(result.after?.metrics.searchOps).toBe(2);
     expect(refreshOf<{ kind: string }>(result).kind).toBe('command');
   });
 

@@ -88,7 +88,8 @@ export function createTestPhase(
      */
     async measureBefore(input, ctx): Promise<AggregateResult> {
       // The pool: every item the test may refresh after the fix needs its own "before".
-      const total = options.refresh.kind === 'plex' ? Math.max(options.refresh.items, settings.maxItems) : undefined;
+      const total =
+        options.refresh.kind === 'plex' ? Math.max(options.refresh.items, settings.maxItems) : undefined;
       const { refresh, measurementError, measured } = await refreshAndMeasure(input, ctx, {
         ...(total ? { total } : {}),
       });
@@ -144,15 +145,19 @@ export function createTestPhase(
         seed: `${input.fix.id}:pool`,
         source,
         onRound: (round, judgement) => {
-          if (judgement.decision === 'CONTINUE') ctx.log.info(`test: round ${round} undecided; ${judgement.rationale}`);
+          if (judgement.decision === 'CONTINUE')
+            ctx.log.info(`test: round ${round} undecided; ${judgement.rationale}`);
         },
       });
       const { judgement, evidence: effort } = sequential;
       // runSequentialTest only stops undecided when it cannot go on, and then the judge says MONITOR.
       const decision = judgement.decision === 'CONTINUE' ? 'MONITOR' : judgement.decision;
       const windows = sequential.rounds.map((round) => round.window).filter((window) => window !== undefined);
-      const window = { start: windows[0]?.start ?? new Date().toISOString(), end: windows.at(-1)?.end ?? new Date().toISOString() };
-      const after = sequential.last?.measured;
+      const window = {
+        start: windows[0]?.start ?? new Date().toISOString(),
+        end: windows.at(-1)?.end ?? new Date().toISOString(),
+      };
+      const after = sequential.after;
       const refresh = refreshes.at(-1);
       const result: TestResult = {
         decision,

@@ -32,7 +32,11 @@ export function renderTestReport(
     `| ${label} | ${e.rounds} | ${e.items} | ${e.requests} | ${formatNumber(Math.round(e.waitedMs / 1000))} s |`;
   lines.push(row('this test', effort.thisTest));
   if (effort.tests > 1) lines.push(row(`all ${effort.tests} tests of this fix`, effort.total));
-  lines.push('', `${describeEffort(effort)} Method: ${effort.method}; looks at the evidence so far: ${effort.look}.`, '');
+  lines.push(
+    '',
+    `${describeEffort(effort)} Method: ${effort.method}; looks at the evidence so far: ${effort.look}.`,
+    '',
+  );
   lines.push('## Objective', '', `${cell(evidence.objective)}`, '');
   lines.push('| | before | after |', '| --- | --- | --- |');
   lines.push(
@@ -53,7 +57,9 @@ export function renderTestReport(
         ? `- e-value ${formatNumber(test.eValue)} (decides at ${formatNumber(1 / test.threshold)}; always-valid p = ${formatPValue(test.pValue)}), direction: ${evidence.testDirection}`
         : `- p = ${formatPValue(test.pValue)} (decides at ${formatPValue(test.threshold)}, the alpha spent at look ${evidence.look}), direction: ${evidence.testDirection}`,
     );
-    lines.push(`- samples: ${formatNumber(test.samples)} (minimum ${evidence.thresholds.minSamples}), pooled over every round and retest`);
+    lines.push(
+      `- samples: ${formatNumber(test.samples)} (minimum ${evidence.thresholds.minSamples}), pooled over every round and retest`,
+    );
     if (test.kind === 'mcnemar') {
       lines.push(
         `- fixed: ${test.fixed.length}, newly broken: ${test.broken.length}, still failing: ${test.stillFailing}, still fine: ${test.stillOk}`,

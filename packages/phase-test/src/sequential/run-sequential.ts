@@ -73,7 +73,8 @@ export interface SequentialTestInput {
 export interface SequentialTestResult {
   judgement: Judgement;
   evidence: SequentialEvidence;
-  last: RoundOutcome | undefined;
+  /** This test's rounds as one measurement: counts summed, items and error types merged. */
+  after: AggregateResult | undefined;
   /** Each round's after-measurement, oldest first. */
   rounds: RoundOutcome[];
 }
@@ -101,19 +102,29 @@ export async function runSequentialTest(input: SequentialTestInput): Promise<Seq
   const total: Effort = { ...(input.previous?.total ?? NO_EFFORT) };
   const thisTest: Effort = { ...NO_EFFORT };
   const seen = new Set(tally?.itemsSeen ?? []);
-  const remaining = input.pool ? shuffled(input.pool, input.seed).filter((item) => !seen.has(item)) : undefined;
+  const remaining = input.pool
+    ? shuffled(input.pool, input.seed).filter((item) => !seen.has(item))
+    : undefined;
   const rounds: RoundOutcome[] = [];
   let judgement: Judgement | undefined;
 
   const canContinue = () => {
     if (thisTest.rounds >= settings.maxRounds) return false;
     if (remaining) return remaining.length > 0 && thisTest.items < settings.maxItems;
-    if (source.waitPerRoundMs !== undefined) return thisTest.waitedMs + source.waitPerRoundMs <= settings.maxWait;
+    if (source.waitPerRoundMs !== undefined)
+      return thisTest.waitedMs + source.waitPerRoundMs <= settings.maxWait;
     return true;
   };
 
   if (remaining && remaining.length === 0) {
-    judgement = judge({ objective: input.objective, before: input.before, tally, settings, look, canContinue: false });
+    judgement = judge({
+      objective: input.objective,
+      before: input.before,
+      tally,
+      settings,
+      look,
+      canContinue: false,
+    });
   }
   while (!judgement || judgement.decision === 'CONTINUE') {
     const size = Math.max(1, Math.min(input.roundSize, settings.maxItems - thisTest.items));
@@ -165,5 +176,33 @@ export async function runSequentialTest(input: SequentialTestInput): Promise<Seq
     },
     tests: (input.previous?.tests ?? 0) + 1,
   };
-  return { judgement, evidence, last: rounds.at(-1), rounds };
+  return { judgement, evidence, after: mergeMeasurements(rounds), rounds };
+}
+
+/** The rounds' windows as one measurement: metrics (counts) add up, error types add by id. */
+export function mergeMeasurements(rounds: readonly RoundOutcome[]): AggregateResult | undefined {
+  const measured = rounds.map((round) => round.measured).filter((m): m is AggregateResult => m !== undefined);
+  const first = measured[0];
+  if (!first) return undefined;
+  if (measured.length === 1) return first;
+  const metrics: Record<string, number> = {};
+  const errorTypes = new Map<string, AggregateResult['errorTypes'][number]>();
+  const items: NonNullable<AggregateResult['items']> = [];
+  for (const measurement of measured) {
+    for (const [name, value] of Object.entries(measurement.metrics))
+      metrics[name] = (metrics[name] ?? 0) + value;
+    for (const type of measurement.errorTypes) {
+      const known = errorTypes.get(type.id);
+      errorTypes.set(type.id, known ? { ...known, count: known.count + type.count } : { ...type });
+    }
+    items.push(...(measurement.items ?? []));
+  }
+  const start = first.window?.start;
+  const end = measured.at(-1)?.window?.end;
+  return {
+    metrics,
+    errorTypes: [...errorTypes.values()],
+    ...(items.length > 0 ? { items } : {}),
+    ...(start && end ? { window: { start, end } } : {}),
+  };
 }
