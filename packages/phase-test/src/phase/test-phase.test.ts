@@ -10,7 +10,7 @@ import {
 } from '@ratchet/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakePlexServer } from '../../../plex/src/api/fake-plex-server.test-helpers.js';
-import testPhaseFactory from '../index.js';
+import testPhaseFactory, { SequentialEvidenceSchema } from '../index.js';
 import { ItemLog, makeContext } from '../testing/context.test-helpers.js';
 
 const factoryCtx = (judge: Record<string, unknown> = {}) => ({
@@ -248,7 +248,7 @@ describe('the sequential test with a pool measured before the fix', () => {
       total: { items: 40 },
       tally: { paired: { broken: [] } },
     });
-    const pairs = (retest.evidence?.sequential as { tally: { itemsSeen: string[] } }).tally.itemsSeen;
+    const pairs = SequentialEvidenceSchema.parse(retest.evidence?.sequential).tally?.itemsSeen;
     expect(new Set(pairs)).toEqual(new Set(pool));
     expect(retest.decision).toBe('KEEP');
     expect(retest.rationale).toContain('pooled with 1 earlier test');
