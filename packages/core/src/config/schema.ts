@@ -135,20 +135,20 @@ export const JudgeConfigSchema = z
       .number()
       .int()
       .positive()
-      .default(80)
-      .describe('Items one test may refresh after the fix over all its rounds (and measures before it)'),
+      .default(160)
+      .describe('Items the test of one fix may refresh after it, over all its rounds and retests'),
     maxRounds: z
       .number()
       .int()
       .positive()
-      .default(4)
-      .describe('Refresh rounds or count windows one test may run before it answers MONITOR'),
+      .default(8)
+      .describe('Refresh rounds or count windows the test of one fix may run before it answers MONITOR'),
     maxWait: z
       .number()
       .int()
       .nonnegative()
       .default(3_600_000)
-      .describe('Milliseconds a count test (refresh kind wait) may wait for traffic in all'),
+      .describe('Milliseconds the count test of one fix (refresh kind wait) may wait for traffic in all'),
   })
   .strict();
 

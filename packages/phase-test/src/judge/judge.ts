@@ -26,11 +26,11 @@ export interface JudgeSettings {
   minEffectPct: number;
   /** Metrics (lower is better) whose significant rise rolls the fix back whatever the objective says. */
   criticalMetrics: string[];
-  /** Items one test may refresh after the fix, over all its rounds (the pool measured before it). */
+  /** Items the test of one fix may refresh after it, over all its rounds and retests. */
   maxItems: number;
-  /** Refresh rounds (or count windows) one test may run before it answers MONITOR. */
+  /** Refresh rounds (or count windows) the test of one fix may run before it answers MONITOR. */
   maxRounds: number;
-  /** Milliseconds a count test (`refresh.kind: 'wait'`) may wait for traffic in all. */
+  /** Milliseconds the count test of one fix (`refresh.kind: 'wait'`) may wait for traffic in all. */
   maxWait: number;
 }
 
@@ -39,8 +39,8 @@ export const DEFAULT_JUDGE_SETTINGS: JudgeSettings = {
   minSamples: 20,
   minEffectPct: 10,
   criticalMetrics: [],
-  maxItems: 80,
-  maxRounds: 4,
+  maxItems: 160,
+  maxRounds: 8,
   maxWait: 3_600_000,
 };
 

@@ -20,6 +20,7 @@ import {
 import { type RefreshSummary, runRefresh } from '../refresh/run-refresh.js';
 import { describeEffort } from '../report/describe-effort.js';
 import { renderTestReport } from '../report/render-report.js';
+import { logReserve } from '../sequential/log-reserve.js';
 import { pooledFromPrevious, type RoundSource, runSequentialTest } from '../sequential/run-sequential.js';
 
 /**
@@ -87,11 +88,16 @@ export function createTestPhase(
      * the test afterwards compares the same items under the same conditions (a paired test).
      */
     async measureBefore(input, ctx): Promise<AggregateResult> {
-      // The pool: every item the test may refresh after the fix needs its own "before".
-      const total =
-        options.refresh.kind === 'plex' ? Math.max(options.refresh.items, settings.maxItems) : undefined;
+      // Every item the test may refresh after the fix needs a "before": items the logs saw once
+      // keep theirs (the reserve), the rest are refreshed now, the targeted ones first.
+      const plex = options.refresh.kind === 'plex' ? options.refresh : undefined;
+      const reserve = plex
+        ? logReserve(input.before, settings.maxItems - plex.items, `${input.fix.id}:reserve`)
+        : [];
+      const total = plex ? Math.max(plex.items, settings.maxItems - reserve.length) : undefined;
       const { refresh, measurementError, measured } = await refreshAndMeasure(input, ctx, {
         ...(total ? { total } : {}),
+        ...(reserve.length > 0 ? { exclude: new Set(reserve.map(({ item }) => item)) } : {}),
       });
       if (measurementError || !measured) {
         throw new RatchetError(
@@ -103,7 +109,14 @@ export function createTestPhase(
         refresh && Array.isArray(refresh.chosen)
           ? (refresh.chosen as { ratingKey: string }[]).map((item) => item.ratingKey)
           : undefined;
-      return { ...measured, ...(keys ? { testItems: keys } : {}) };
+      const refreshed = new Set((measured.items ?? []).map(({ item }) => item));
+      const reserved = reserve.filter(({ item }) => !refreshed.has(item));
+      return {
+        ...measured,
+        ...(reserved.length > 0 ? { items: [...(measured.items ?? []), ...reserved] } : {}),
+        ...(keys ? { testItems: keys } : {}),
+        ...(reserved.length > 0 ? { reserveItems: reserved.map(({ item }) => item) } : {}),
+      };
     },
 
     async run(rawInput: TestInput, ctx: PhaseContext): Promise<TestResult> {
@@ -117,6 +130,9 @@ export function createTestPhase(
       }
       const input = parsed.data;
       const pool = Array.isArray(input.before.testItems) ? (input.before.testItems as string[]) : undefined;
+      const reserve = Array.isArray(input.before.reserveItems)
+        ? (input.before.reserveItems as unknown[]).filter((item): item is string => typeof item === 'string')
+        : [];
       const previous = pooledFromPrevious(input.previous);
       const refreshes: RefreshSummary[] = [];
       const source: RoundSource = {
@@ -141,6 +157,7 @@ export function createTestPhase(
         settings,
         previous,
         pool,
+        reserve,
         roundSize: options.refresh.kind === 'plex' ? options.refresh.items : 1,
         seed: `${input.fix.id}:pool`,
         source,

@@ -27,6 +27,7 @@ export interface RefreshRequest {
   total?: number;
   /** Seed of the control sample; default the options' seed, else fix id + iteration. */
   seed?: string;
+  exclude?: ReadonlySet<string>;
 }
 
 /** Runs the configured refresh: make the system do the work the fix should have improved. */
@@ -38,7 +39,7 @@ export async function runRefresh(options: RefreshOptions, request: RefreshReques
 
 async function refreshPlex(
   options: PlexRefreshOptions,
-  { fix, before, baseline, ctx, itemKeys, total, seed }: RefreshRequest,
+  { fix, before, baseline, ctx, itemKeys, total, seed, exclude }: RefreshRequest,
 ): Promise<RefreshSummary> {
   const started = Date.now();
   const token = options.token ?? process.env.PLEX_TOKEN;
@@ -66,6 +67,7 @@ async function refreshPlex(
           ...(options.sections ? { sections: options.sections } : {}),
           seed: options.seed ?? seed ?? `${fix.id}:${ctx.iteration}`,
           log: ctx.log,
+          ...(exclude ? { exclude } : {}),
         });
     if (selection.items.length === 0) {
       throw new RatchetError(

@@ -2,7 +2,7 @@ import type { AggregateResult, Objective, TestResult } from '@ratchet/core';
 import { z } from 'zod';
 import { type Judgement, type JudgeSettings, judge } from '../judge/judge.js';
 import { mergeTallies, type Tally, TallySchema, tallyRound } from '../judge/tally.js';
-import { seededRandom } from '../selection/seeded-random.js';
+import { seededShuffle } from './log-reserve.js';
 
 /** One round: refresh (or wait, or run the command) and measure exactly that window. */
 export interface RoundOutcome {
@@ -62,6 +62,8 @@ export interface SequentialTestInput {
   previous: SequentialEvidence | null;
   /** Items measured before the fix (the pretest): rounds draw from them, never twice. */
   pool: string[] | undefined;
+  /** Then these, paired with their outcome in the logs before the fix (see logReserve). */
+  reserve?: string[];
   /** Items per round when drawing from the pool. */
   roundSize: number;
   /** Seeds the order in which pool items are drawn. */
@@ -79,16 +81,6 @@ export interface SequentialTestResult {
   rounds: RoundOutcome[];
 }
 
-function shuffled(items: readonly string[], seed: string): string[] {
-  const random = seededRandom(seed);
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as string, copy[i] as string];
-  }
-  return copy;
-}
-
 /**
  * Runs rounds until the judge decides or nothing more can be learned now: the measurement failed,
  * the budget (`maxRounds`, `maxItems`, `maxWait`) is spent, or the pool measured before the fix is
@@ -103,20 +95,23 @@ export async function runSequentialTest(input: SequentialTestInput): Promise<Seq
   const thisTest: Effort = { ...NO_EFFORT };
   const seen = new Set(tally?.itemsSeen ?? []);
   const remaining = input.pool
-    ? shuffled(input.pool, input.seed).filter((item) => !seen.has(item))
+    ? [...seededShuffle(input.pool, input.seed), ...(input.reserve ?? [])].filter((item) => !seen.has(item))
     : undefined;
   const rounds: RoundOutcome[] = [];
   let judgement: Judgement | undefined;
 
+  // The budget is the fix's, over all its tests: a retest goes on only where the last one stopped
+  // early (a failed measurement) or where the budget was raised since.
+  const spent = (key: keyof Effort) => total[key] + thisTest[key];
   const canContinue = () => {
-    if (thisTest.rounds >= settings.maxRounds) return false;
-    if (remaining) return remaining.length > 0 && thisTest.items < settings.maxItems;
+    if (spent('rounds') >= settings.maxRounds) return false;
+    if (remaining) return remaining.length > 0 && spent('items') < settings.maxItems;
     if (source.waitPerRoundMs !== undefined)
-      return thisTest.waitedMs + source.waitPerRoundMs <= settings.maxWait;
+      return spent('waitedMs') + source.waitPerRoundMs <= settings.maxWait;
     return true;
   };
 
-  if (remaining && remaining.length === 0) {
+  if (!canContinue()) {
     judgement = judge({
       objective: input.objective,
       before: input.before,
@@ -127,7 +122,7 @@ export async function runSequentialTest(input: SequentialTestInput): Promise<Seq
     });
   }
   while (!judgement || judgement.decision === 'CONTINUE') {
-    const size = Math.max(1, Math.min(input.roundSize, settings.maxItems - thisTest.items));
+    const size = Math.max(1, Math.min(input.roundSize, settings.maxItems - spent('items')));
     const itemKeys = remaining ? remaining.splice(0, size) : undefined;
     const outcome = await source.measureRound(thisTest.rounds + 1, itemKeys);
     rounds.push(outcome);
