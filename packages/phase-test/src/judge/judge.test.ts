@@ -360,5 +360,17 @@ describe('judge', () => {
     expect(three.decision).toBe('MODIFY');
     expect(three.rule).toBe('items-broke');
     expect(three.rationale).toContain('new-crash');
+    // A type the logs or the baseline saw before the fix is not new, even if the pretest missed it.
+    const known = tallyRound(urlErrorsPerSearch, before, after(3), [], new Set(), new Set(['new-crash']));
+    expect(known.newErrors.after).toBe(0);
+    const judged = judge({
+      objective: urlErrorsPerSearch,
+      before,
+      tally: known,
+      settings: settings(),
+      look: 1,
+      canContinue: false,
+    });
+    expect(judged.decision).not.toBe('MODIFY');
   });
 });

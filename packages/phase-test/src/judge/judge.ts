@@ -468,7 +468,7 @@ const RULE_TEXT: Record<JudgeRule, string> = {
 
 function describeTest(test: StatisticalTest, alpha: number): string {
   if (test.kind === 'mcnemar') {
-    return `${test.fixed.length} fixed, ${test.broken.length} newly broken, ${test.stillFailing} still failing, ${test.stillOk} still fine; failing ${formatRate(test.failingBefore)} -> ${formatRate(test.failingAfter)}; e-value ${formatNumber(test.eValue)} (decides at 1/${formatNumber(alpha)} = ${formatNumber(1 / alpha)})`;
+    return `${test.fixed.length} fixed, ${test.broken.length} newly broken, ${test.stillFailing} still failing, ${test.stillOk} still fine; failing ${formatRate(test.failingBefore)} -> ${formatRate(test.failingAfter)}; e-value ${formatNumber(test.eValue)} (decides at ${formatNumber(1 / alpha)} = 1/${alpha})`;
   }
   const spent = `p = ${formatPValue(test.pValue)} (decides at ${formatPValue(test.threshold)}, the alpha spent at this look)`;
   if (test.kind === 'fisher')

@@ -95,7 +95,8 @@ function countsTally(
 /**
  * The tally of one round: `after` measured the round's window only. `alreadySeen` are items an
  * earlier round or retest already counted: a paired item counts once, so a retest never weighs the
- * same item twice.
+ * same item twice. `knownErrorTypes` occurred before the fix in a wider measurement (the logs, the
+ * baseline): the pretest saw few items, and a type it missed is not new.
  */
 export function tallyRound(
   objective: Objective,
@@ -103,6 +104,7 @@ export function tallyRound(
   after: AggregateResult,
   criticalMetrics: readonly string[],
   alreadySeen: ReadonlySet<string> = new Set(),
+  knownErrorTypes: ReadonlySet<string> = new Set(),
 ): Tally {
   const beforeItems = itemOutcomes(before);
   const afterItems = new Map([...itemOutcomes(after)].filter(([item]) => !alreadySeen.has(item)));
@@ -130,7 +132,10 @@ export function tallyRound(
     const per: Objective = { metric, direction: 'lower', ...(objective.per ? { per: objective.per } : {}) };
     critical[metric] = countsTally(per, before, after);
   }
-  const beforeTypes = new Set(before.errorTypes.filter((type) => type.count > 0).map((type) => type.id));
+  const beforeTypes = new Set([
+    ...knownErrorTypes,
+    ...before.errorTypes.filter((type) => type.count > 0).map((type) => type.id),
+  ]);
   const types: Record<string, number> = {};
   for (const type of after.errorTypes) {
     if (type.count > 0 && !beforeTypes.has(type.id) && isCount(type.count)) types[type.id] = type.count;

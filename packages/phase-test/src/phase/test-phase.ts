@@ -116,6 +116,7 @@ export function createTestPhase(
         ...(reserved.length > 0 ? { items: [...(measured.items ?? []), ...reserved] } : {}),
         ...(keys ? { testItems: keys } : {}),
         ...(reserved.length > 0 ? { reserveItems: reserved.map(({ item }) => item) } : {}),
+        knownErrorTypes: errorTypeIds(input.before),
       };
     },
 
@@ -158,6 +159,12 @@ export function createTestPhase(
         previous,
         pool,
         reserve,
+        knownErrorTypes: [
+          ...errorTypeIds(input.baseline),
+          ...(Array.isArray(input.before.knownErrorTypes)
+            ? (input.before.knownErrorTypes as unknown[]).filter((id): id is string => typeof id === 'string')
+            : []),
+        ],
         roundSize: options.refresh.kind === 'plex' ? options.refresh.items : 1,
         seed: `${input.fix.id}:pool`,
         source,
@@ -202,4 +209,9 @@ export function createTestPhase(
       return result;
     },
   };
+}
+
+/** The error types a measurement saw at least once. */
+function errorTypeIds(measurement: AggregateResult): string[] {
+  return measurement.errorTypes.filter((type) => type.count > 0).map((type) => type.id);
 }

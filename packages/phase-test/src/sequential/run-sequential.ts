@@ -64,6 +64,8 @@ export interface SequentialTestInput {
   pool: string[] | undefined;
   /** Then these, paired with their outcome in the logs before the fix (see logReserve). */
   reserve?: string[];
+  /** Error types seen before the fix in wider measurements than `before`: never "new". */
+  knownErrorTypes?: string[];
   /** Items per round when drawing from the pool. */
   roundSize: number;
   /** Seeds the order in which pool items are drawn. */
@@ -97,6 +99,7 @@ export async function runSequentialTest(input: SequentialTestInput): Promise<Seq
   const remaining = input.pool
     ? [...seededShuffle(input.pool, input.seed), ...(input.reserve ?? [])].filter((item) => !seen.has(item))
     : undefined;
+  const known = new Set(input.knownErrorTypes ?? []);
   const rounds: RoundOutcome[] = [];
   let judgement: Judgement | undefined;
 
@@ -141,8 +144,17 @@ export async function runSequentialTest(input: SequentialTestInput): Promise<Seq
       });
       break;
     }
-    const round = tallyRound(input.objective, input.before, outcome.measured, settings.criticalMetrics, seen);
+    const round = tallyRound(
+      input.objective,
+      input.before,
+      outcome.measured,
+      settings.criticalMetrics,
+      seen,
+      known,
+    );
     for (const item of round.itemsSeen) seen.add(item);
+    // A round that saw nothing new (every refresh timed out, no traffic) would be repeated in vain.
+    const sawNothing = round.itemsSeen.length === 0 && !(round.counts && round.counts.afterExposure > 0);
     thisTest.items += itemKeys ? itemKeys.length : round.itemsSeen.length;
     tally = mergeTallies(tally, round);
     look += 1;
@@ -152,7 +164,7 @@ export async function runSequentialTest(input: SequentialTestInput): Promise<Seq
       tally,
       settings,
       look,
-      canContinue: canContinue(),
+      canContinue: !sawNothing && canContinue(),
     });
     input.onRound?.(thisTest.rounds, judgement);
   }
