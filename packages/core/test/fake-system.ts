@@ -92,6 +92,7 @@ export function createFakeSystem(options: FakeSystemOptions) {
     },
   };
   const beforeSeen: Record<string, unknown>[] = [];
+  const previousSeen: (TestResult[] | undefined)[] = [];
   const test: TestPhase = {
     name: 'fake-test',
     ...(options.measureBefore
@@ -105,6 +106,7 @@ export function createFakeSystem(options: FakeSystemOptions) {
       calls.test += 1;
       const script = all.get(input.fix.id);
       beforeSeen.push(input.before);
+      previousSeen.push(input.previous);
       if (script?.failTest) throw new Error('the server did not answer');
       const after = await ctx.measure({ start: new Date().toISOString() });
       const n = testCounts.get(input.fix.id) ?? 0;
@@ -120,6 +122,7 @@ export function createFakeSystem(options: FakeSystemOptions) {
         rationale: `errors per request ${before} -> ${now}`,
         rule: 'fake',
         after,
+        evidence: { attempt: n + 1 },
       };
       return result;
     },
@@ -153,5 +156,5 @@ export function createFakeSystem(options: FakeSystemOptions) {
     );
   }
 
-  return { engine, applied, calls, outDir, events, errors, beforeSeen };
+  return { engine, applied, calls, outDir, events, errors, beforeSeen, previousSeen };
 }
