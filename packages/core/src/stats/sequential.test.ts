@@ -33,10 +33,19 @@ describe('pairedMixtureEValue', () => {
 
   it('equals C(2n, n) / 2^n for n fixed and none broken under the Jeffreys prior', () => {
     // 2^n B(n + 1/2, 1/2) / B(1/2, 1/2) = 2^n C(2n, n) / 4^n
-    expect(pairedMixtureEValue(7, 0)).toBeCloseTo(3432 / 128, 10); // 26.8125
-    expect(pairedMixtureEValue(6, 0)).toBeCloseTo(924 / 64, 10); // 14.4375
-    expect(pairedMixtureEValue(0, 7)).toBeCloseTo(3432 / 128, 10);
-    expect(pairedMixtureEValue(1, 1)).toBeCloseTo(0.5, 12);
+    expect(pairedMixtureEValue(7, 0, 0.5)).toBeCloseTo(3432 / 128, 10); // 26.8125
+    expect(pairedMixtureEValue(6, 0, 0.5)).toBeCloseTo(924 / 64, 10); // 14.4375
+    expect(pairedMixtureEValue(0, 7, 0.5)).toBeCloseTo(3432 / 128, 10);
+    expect(pairedMixtureEValue(1, 1, 0.5)).toBeCloseTo(0.5, 12);
+  });
+
+  it('uses Beta(1/4, 1/4) by default: 6 fixed and none broken reach 221/11, over 20', () => {
+    // 2^6 B(6 + 1/4, 1/4) / B(1/4, 1/4) = 64 * prod_{k=0..5} (k + 1/4) / (k + 1/2) = 221/11
+    expect(pairedMixtureEValue(6, 0)).toBeCloseTo(221 / 11, 10);
+    expect(pairedMixtureEValue(0, 7)).toBeCloseTo(425 / 11, 10);
+    expect(pairedMixtureEValue(6, 1)).toBeCloseTo(17 / 11, 10);
+    expect(pairedMixtureEValue(1, 1)).toBeCloseTo(1 / 3, 12);
+    expect(pairedMixtureEValue(5, 0)).toBeLessThan(20);
   });
 
   it('equals 2^n / ((n + 1) C(n, f)) under the uniform prior', () => {

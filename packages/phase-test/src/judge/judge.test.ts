@@ -78,7 +78,7 @@ describe('judge', () => {
     expect(result.rationale).toContain('Success indicators met: 5 of 6.');
   });
 
-  it('keeps a fix that repaired 8 of 10 failing items and broke none: e-value C(16, 8) / 2^8 = 50.3', () => {
+  it('keeps a fix that repaired 8 of 10 failing items and broke none: e-value 2465/33 = 74.7', () => {
     const before = items('m', 20, (i) => i < 10);
     const after = items('m', 20, (i) => i < 2);
     const result = judgeOnce({
@@ -96,14 +96,14 @@ describe('judge', () => {
       stillFailing: 2,
       stillOk: 10,
     });
-    expect(result.evidence.test).toMatchObject({ eValue: expect.closeTo(12870 / 256, 9) });
-    expect(result.evidence.test?.pValue).toBeCloseTo(256 / 12870, 12);
+    expect(result.evidence.test).toMatchObject({ eValue: expect.closeTo(2465 / 33, 9) });
+    expect(result.evidence.test?.pValue).toBeCloseTo(33 / 2465, 12);
     expect(result.evidence.effectPct).toBeCloseTo(80, 10);
     expect(result.indicators).toMatchObject({ met: 6, total: 6 });
     expect(result.rationale).toContain('8 fixed, 0 newly broken');
   });
 
-  it('rolls back a fix that broke 7 items that were fine: e-value C(14, 7) / 2^7 = 26.8', () => {
+  it('rolls back a fix that broke 7 items that were fine: e-value 425/11 = 38.6', () => {
     const result = judgeOnce({
       objective: titleFailuresPerSearch,
       before: measurement(
@@ -118,7 +118,7 @@ describe('judge', () => {
     });
     expect(result.decision).toBe('ROLLBACK');
     expect(result.rule).toBe('significant-regression');
-    expect(result.evidence.test?.pValue).toBeCloseTo(128 / 3432, 12);
+    expect(result.evidence.test?.pValue).toBeCloseTo(11 / 425, 12);
     expect(result.evidence.effectPct).toBeCloseTo(-350, 10);
   });
 
@@ -145,7 +145,7 @@ describe('judge', () => {
   });
 
   it('never keeps on too few samples, even when the test is significant', () => {
-    // 8 items, all failing before and fixed after: e-value 50.3 >= 20, but 8 < 20 samples.
+    // 8 items, all failing before and fixed after: e-value 74.7 >= 20, but 8 < 20 samples.
     const input = {
       objective: titleFailuresPerSearch,
       before: measurement(
@@ -159,7 +159,7 @@ describe('judge', () => {
       settings: settings(),
     };
     const result = judgeOnce(input);
-    expect(result.evidence.test?.pValue).toBeCloseTo(256 / 12870, 12);
+    expect(result.evidence.test?.pValue).toBeCloseTo(33 / 2465, 12);
     expect(result.decision).toBe('MONITOR');
     expect(result.rule).toBe('budget-spent');
     expect(result.rationale).toContain('samples 8 (minimum 20)');
@@ -328,7 +328,7 @@ describe('judge', () => {
       canContinue: true,
     });
     expect(look2.decision).toBe('KEEP');
-    expect(look2.evidence.test).toMatchObject({ samples: 40, eValue: expect.closeTo(12870 / 256, 9) });
+    expect(look2.evidence.test).toMatchObject({ samples: 40, eValue: expect.closeTo(2465 / 33, 9) });
   });
 
   it('never counts an item twice: a round that refreshes a seen item adds nothing for it', () => {
@@ -372,5 +372,26 @@ describe('judge', () => {
       canContinue: false,
     });
     expect(judged.decision).not.toBe('MODIFY');
+  });
+
+  it('with paired items, asks for MODIFY only when at least two items broke as well', () => {
+    const objective = titleFailuresPerSearch;
+    const before = measurement(
+      { titleMatchFailures: 10, searchOps: 400 },
+      items('m', 40, (i) => i < 10),
+    );
+    const after = (broken: number): AggregateResult => ({
+      ...measurement(
+        { titleMatchFailures: 10, searchOps: 40 },
+        items('m', 40, (i) => (i >= 2 && i < 10) || (i >= 10 && i < 10 + broken)),
+      ),
+      errorTypes: [{ id: 'new-crash', count: 5 }],
+    });
+    // (40/440)^5: significant, but a renamed error type with nothing broken is no MODIFY.
+    const none = judgeOnce({ objective, before, after: after(0), settings: settings() });
+    expect(none.evidence.newErrors?.significant).toBe(true);
+    expect(none.decision).not.toBe('MODIFY');
+    const two = judgeOnce({ objective, before, after: after(2), settings: settings() });
+    expect(two.decision).toBe('MODIFY');
   });
 });

@@ -236,7 +236,10 @@ export function judge(input: JudgeInput): Judgement {
   ) {
     return finish('KEEP', 'significant-improvement', evidence);
   }
-  if (newErrors?.significant) return finish('MODIFY', 'items-broke', evidence);
+  // With paired items, new error types are evidence that items broke only if items did break: a
+  // fix that renames what it logs (retries logging a new 429 type, say) breaks nothing.
+  const itemsBroke = test.kind !== 'mcnemar' || test.broken.length >= 2;
+  if (newErrors?.significant && itemsBroke) return finish('MODIFY', 'items-broke', evidence);
   return undecided('budget-spent');
 }
 
