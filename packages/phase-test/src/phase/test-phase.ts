@@ -130,10 +130,8 @@ export function createTestPhase(
         );
       }
       const input = parsed.data;
-      const pool = Array.isArray(input.before.testItems) ? (input.before.testItems as string[]) : undefined;
-      const reserve = Array.isArray(input.before.reserveItems)
-        ? (input.before.reserveItems as unknown[]).filter((item): item is string => typeof item === 'string')
-        : [];
+      const pool = Array.isArray(input.before.testItems) ? strings(input.before.testItems) : undefined;
+      const reserve = strings(input.before.reserveItems);
       const previous = pooledFromPrevious(input.previous);
       const refreshes: RefreshSummary[] = [];
       const source: RoundSource = {
@@ -159,12 +157,7 @@ export function createTestPhase(
         previous,
         pool,
         reserve,
-        knownErrorTypes: [
-          ...errorTypeIds(input.baseline),
-          ...(Array.isArray(input.before.knownErrorTypes)
-            ? (input.before.knownErrorTypes as unknown[]).filter((id): id is string => typeof id === 'string')
-            : []),
-        ],
+        knownErrorTypes: [...errorTypeIds(input.baseline), ...strings(input.before.knownErrorTypes)],
         roundSize: options.refresh.kind === 'plex' ? options.refresh.items : 1,
         seed: `${input.fix.id}:pool`,
         source,
@@ -214,4 +207,9 @@ export function createTestPhase(
 /** The error types a measurement saw at least once. */
 function errorTypeIds(measurement: AggregateResult): string[] {
   return measurement.errorTypes.filter((type) => type.count > 0).map((type) => type.id);
+}
+
+/** The strings of a list read back from state or a subprocess: anything else is dropped. */
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
