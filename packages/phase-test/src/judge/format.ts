@@ -25,3 +25,8 @@ export function formatRate(rate: RateSummary): string {
     : '';
   return `${formatNumber(rate.value)} (${counts})${ci}`;
 }
+
+/** E-values grow without bound: past a million the digits say nothing more. */
+export function formatEValue(value: number): string {
+  return value >= 1e6 ? value.toExponential(2) : formatNumber(value);
+}

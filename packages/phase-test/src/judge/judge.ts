@@ -12,10 +12,10 @@ import {
   poissonRatesTest,
   wilsonRate,
 } from '@ratchet/core';
-import { formatNumber, formatPValue, formatRate } from './format.js';
+import { formatEValue, formatNumber, formatPValue, formatRate } from './format.js';
 import type { CountsTally, Tally } from './tally.js';
 
-export { formatNumber, formatPValue, formatRate } from './format.js';
+export { formatEValue, formatNumber, formatPValue, formatRate } from './format.js';
 
 export interface JudgeSettings {
   /** The error rate: false KEEP plus false ROLLBACK of a fix that does nothing, retests included. */
@@ -471,7 +471,7 @@ const RULE_TEXT: Record<JudgeRule, string> = {
 
 function describeTest(test: StatisticalTest, alpha: number): string {
   if (test.kind === 'mcnemar') {
-    return `${test.fixed.length} fixed, ${test.broken.length} newly broken, ${test.stillFailing} still failing, ${test.stillOk} still fine; failing ${formatRate(test.failingBefore)} -> ${formatRate(test.failingAfter)}; e-value ${formatNumber(test.eValue)} (decides at ${formatNumber(1 / alpha)} = 1/${alpha})`;
+    return `${test.fixed.length} fixed, ${test.broken.length} newly broken, ${test.stillFailing} still failing, ${test.stillOk} still fine; failing ${formatRate(test.failingBefore)} -> ${formatRate(test.failingAfter)}; e-value ${formatEValue(test.eValue)} (decides at ${formatNumber(1 / alpha)} = 1/${alpha})`;
   }
   const spent = `p = ${formatPValue(test.pValue)} (decides at ${formatPValue(test.threshold)}, the alpha spent at this look)`;
   if (test.kind === 'fisher')

@@ -1,5 +1,5 @@
 import type { TestResult } from '@ratchet/core';
-import { formatNumber, formatPValue, formatRate } from '../judge/format.js';
+import { formatEValue, formatNumber, formatPValue, formatRate } from '../judge/format.js';
 import type { Judgement } from '../judge/judge.js';
 import type { RefreshSummary } from '../refresh/run-refresh.js';
 import type { SequentialEvidence } from '../sequential/run-sequential.js';
@@ -54,7 +54,7 @@ export function renderTestReport(
     lines.push(
       `- ${test.name}`,
       test.kind === 'mcnemar'
-        ? `- e-value ${formatNumber(test.eValue)} (decides at ${formatNumber(1 / test.threshold)}; always-valid p = ${formatPValue(test.pValue)}), direction: ${evidence.testDirection}`
+        ? `- e-value ${formatEValue(test.eValue)} (decides at ${formatNumber(1 / test.threshold)}; always-valid p = ${formatPValue(test.pValue)}), direction: ${evidence.testDirection}`
         : `- p = ${formatPValue(test.pValue)} (decides at ${formatPValue(test.threshold)}, the alpha spent at look ${evidence.look}), direction: ${evidence.testDirection}`,
     );
     lines.push(
