@@ -30,8 +30,10 @@ describe('examples/custom-phase (the real bin, a class phase and a custom exit p
       'job-accept-day-first:KEEP',
       'job-raise-field-limit:KEEP',
     ]);
-    // The class phase lists per-record outcomes, so the judge compares the same records (McNemar).
-    expect(decisions[1]?.rationale).toContain('Exact McNemar test on the same items');
+    // The class phase lists per-record outcomes, so the judge compares the same records (paired).
+    expect(decisions[1]?.rationale).toContain(
+      'Sequential paired test (beta-binomial mixture e-value) on the same items',
+    );
     expect(readJson(join(dir, 'config', 'job.json'))).toEqual({
       parser: 'strict',
       dateFormats: ['iso', 'day-first'],

@@ -84,6 +84,11 @@ describe('ratchet demo (the whole loop against the Plex simulator, through the r
     }[];
     expect(decisions.map((d) => d.outcome)).toEqual(expect.arrayContaining(['KEEP', 'ROLLBACK']));
     for (const decision of decisions) expect(decision.rationale).toMatch(/Success indicators met: \d of \d/);
+    // The sequential test decides every fix of the demo without pausing, and says what it took.
+    expect(decisions.map((d) => d.outcome)).not.toContain('MONITOR');
+    for (const decision of decisions) expect(decision.rationale).toMatch(/Evidence: \d+ rounds?, \d+ items/);
+    const report = readFileSync(join(referenceDir, 'run', 'final_improvement_report.md'), 'utf8');
+    expect(report).toMatch(/- \*\*Evidence:\*\* \d+ rounds?, \d+ items/);
   });
 
   it('writes complete state, journal, decision log, reports and per-iteration files', () => {

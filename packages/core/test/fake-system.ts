@@ -122,6 +122,7 @@ export function createFakeSystem(options: FakeSystemOptions) {
         rationale: `errors per request ${before} -> ${now}`,
         rule: 'fake',
         after,
+        evidence: { attempt: n + 1 },
       };
       return result;
     },

@@ -144,6 +144,17 @@ describe('the loop engine', () => {
     expect(await resumed.run('resume')).toBe('finished');
     expect(outcomes(resumed.decisionLog)).toEqual(['slow:MONITOR', 'slow:KEEP']);
     expect(system.calls.implement).toBe(1);
+    // The retest is given the earlier MONITOR result of the fix, to add to its evidence.
+    expect(system.previousSeen).toEqual([
+      [],
+      [
+        expect.objectContaining({
+          decision: 'MONITOR',
+          rule: 'fake',
+          evidence: expect.objectContaining({ attempt: 1 }),
+        }),
+      ],
+    ]);
   });
 
   it('treats a test phase that failed to measure as MONITOR, never as a failed fix', async () => {

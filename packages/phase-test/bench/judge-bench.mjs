@@ -2,7 +2,7 @@
 //   node node_modules/typescript/bin/tsc -b packages/phase-test && node packages/phase-test/bench/judge-bench.mjs
 import { performance } from 'node:perf_hooks';
 import { exactMcNemarTest, fisherExactTest, poissonRateInterval, poissonRatesTest } from '@ratchet/core';
-import { DEFAULT_JUDGE_SETTINGS, judge } from '@ratchet/phase-test';
+import { DEFAULT_JUDGE_SETTINGS, judge, tallyRound } from '@ratchet/phase-test';
 
 function time(label, run, repeat = 5) {
   run();
@@ -36,6 +36,13 @@ for (const size of [20, 1000, 100_000]) {
   };
   const objective = { metric: 'titleMatchFailures', per: 'searchOps', direction: 'lower' };
   time(`judge, paired, ${size} items`, () =>
-    judge({ objective, before, after, settings: DEFAULT_JUDGE_SETTINGS }),
+    judge({
+      objective,
+      before,
+      tally: tallyRound(objective, before, after, []),
+      settings: DEFAULT_JUDGE_SETTINGS,
+      look: 1,
+      canContinue: false,
+    }),
   );
 }

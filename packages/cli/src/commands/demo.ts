@@ -23,6 +23,8 @@ export function demoConfig(options: {
   url: string;
   dataDir: string;
   testItems?: number;
+  /** Items the test of one fix may refresh after it, over all its rounds (the sim has 300). */
+  maxItems?: number;
 }): Record<string, unknown> {
   const sim = plexSimDir();
   return {
@@ -64,7 +66,8 @@ export function demoConfig(options: {
       },
     },
     exit: { maxIterations: 6, plateau: { minImprovementPct: 5, iterations: 2 } },
-    judge: { alpha: 0.05, minSamples: 20, minEffectPct: 10 },
+    // A fix that repairs a few items in a hundred (request-interval) needs most of the library.
+    judge: { alpha: 0.05, minSamples: 20, minEffectPct: 10, maxItems: options.maxItems ?? 280, maxRounds: 8 },
     priority: 'LOW',
   };
 }
@@ -105,7 +108,8 @@ export async function demoCommand(flags: {
   try {
     // A smaller library tests fewer items per fix (at least the 20 the judge needs).
     const testItems = flags.items ? Math.max(20, Math.min(40, Math.floor(flags.items / 3))) : 40;
-    const raw = demoConfig({ url: sim.url, dataDir, testItems });
+    const maxItems = flags.items ? Math.max(testItems, Math.min(280, flags.items - 20)) : 280;
+    const raw = demoConfig({ url: sim.url, dataDir, testItems, maxItems });
     const loaded: LoadedConfig = {
       config: parseConfig(raw, 'the built-in demo config'),
       resolved: parseConfig(resolveEnv(raw), 'the built-in demo config'),

@@ -131,6 +131,24 @@ export const JudgeConfigSchema = z
       .default(3)
       .describe('Inconclusive retests of one fix before it is rolled back'),
     criticalMetrics: z.array(z.string()).default([]),
+    maxItems: z
+      .number()
+      .int()
+      .positive()
+      .default(160)
+      .describe('Items the test of one fix may refresh after it, over all its rounds and retests'),
+    maxRounds: z
+      .number()
+      .int()
+      .positive()
+      .default(8)
+      .describe('Refresh rounds or count windows the test of one fix may run before it answers MONITOR'),
+    maxWait: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(3_600_000)
+      .describe('Milliseconds the count test of one fix (refresh kind wait) may wait for traffic in all'),
   })
   .strict();
 

@@ -3,4 +3,5 @@ export * from './fisher.js';
 export * from './log-gamma.js';
 export * from './mcnemar.js';
 export * from './poisson.js';
+export * from './sequential.js';
 export * from './wilson.js';

@@ -1,26 +1,37 @@
 import {
   type AggregateResult,
+  alphaSpentAtLook,
   type Decision,
   describeObjective,
-  exactMcNemarTest,
   fisherExactTest,
   improvementPct,
   type Objective,
   objectiveValue,
+  pairedMixtureEValue,
   poissonRateInterval,
   poissonRatesTest,
   wilsonRate,
 } from '@ratchet/core';
+import { formatEValue, formatNumber, formatPValue, formatRate } from './format.js';
+import type { CountsTally, Tally } from './tally.js';
+
+export { formatEValue, formatNumber, formatPValue, formatRate } from './format.js';
 
 export interface JudgeSettings {
-  /** Significance level of the two-sided exact tests. */
+  /** The error rate: false KEEP plus false ROLLBACK of a fix that does nothing, retests included. */
   alpha: number;
-  /** Fewer samples than this is inconclusive (MONITOR), never KEEP. */
+  /** Fewer samples than this is never enough to KEEP (the test goes on instead). */
   minSamples: number;
   /** The smallest improvement of the objective, in percent, worth keeping. */
   minEffectPct: number;
   /** Metrics (lower is better) whose significant rise rolls the fix back whatever the objective says. */
   criticalMetrics: string[];
+  /** Items the test of one fix may refresh after it, over all its rounds and retests. */
+  maxItems: number;
+  /** Refresh rounds (or count windows) the test of one fix may run before it answers MONITOR. */
+  maxRounds: number;
+  /** Milliseconds the count test of one fix (`refresh.kind: 'wait'`) may wait for traffic in all. */
+  maxWait: number;
 }
 
 export const DEFAULT_JUDGE_SETTINGS: JudgeSettings = {
@@ -28,16 +39,26 @@ export const DEFAULT_JUDGE_SETTINGS: JudgeSettings = {
   minSamples: 20,
   minEffectPct: 10,
   criticalMetrics: [],
+  maxItems: 160,
+  maxRounds: 8,
+  maxWait: 3_600_000,
 };
+
+/** CONTINUE: not decided yet, and more evidence can be had now. The test phase never returns it. */
+export type JudgeDecision = Decision | 'CONTINUE';
 
 export interface JudgeInput {
   objective: Objective;
   before: AggregateResult;
-  /** The fresh measurement; absent when it failed. */
-  after: AggregateResult | undefined;
+  /** Everything measured since the fix was applied, pooled; null when nothing was measured. */
+  tally: Tally | null;
   /** Why the refresh or the measurement failed, when it did. */
   measurementError?: string;
   settings: JudgeSettings;
+  /** Looks at the evidence so far, this one included; retests go on counting. */
+  look: number;
+  /** Whether the test can still gather more evidence now (budget and items left). */
+  canContinue: boolean;
 }
 
 export type JudgeRule =
@@ -45,10 +66,10 @@ export type JudgeRule =
   | 'no-data'
   | 'critical-metric-regressed'
   | 'significant-regression'
-  | 'too-few-samples'
   | 'significant-improvement'
-  | 'small-effect-items-broke'
-  | 'inconclusive';
+  | 'items-broke'
+  | 'continue'
+  | 'budget-spent';
 
 export interface RateSummary {
   value: number | null;
@@ -60,48 +81,55 @@ export interface RateSummary {
   garwood?: { low: number; high: number };
 }
 
+interface TestBase {
+  name: string;
+  /** An always-valid p-value (paired) or the exact test's p-value at this look. */
+  pValue: number;
+  /** The p-value must be at or under this to count: alpha (paired) or the alpha spent at this look. */
+  threshold: number;
+  samples: number;
+}
+
 export type StatisticalTest =
-  | {
+  | (TestBase & {
       kind: 'mcnemar';
-      name: string;
-      pValue: number;
-      samples: number;
+      /** The beta-binomial mixture e-value; significant at 1/alpha. */
+      eValue: number;
       fixed: string[];
       broken: string[];
       stillFailing: number;
       stillOk: number;
       failingBefore: RateSummary;
       failingAfter: RateSummary;
-    }
-  | {
+    })
+  | (TestBase & {
       kind: 'fisher';
-      name: string;
-      pValue: number;
-      samples: number;
       failingBefore: RateSummary;
       failingAfter: RateSummary;
       oddsRatio: number;
-    }
-  | {
-      kind: 'poisson';
-      name: string;
-      pValue: number;
-      samples: number;
-      exposureUnit: string;
-      rateRatio: number;
-      expectedShare: number;
-    };
+    })
+  | (TestBase & { kind: 'poisson'; exposureUnit: string; rateRatio: number; expectedShare: number });
 
 export interface CriticalMetricCheck {
   metric: string;
   before: RateSummary;
   after: RateSummary;
   pValue: number | null;
+  threshold: number;
   regressed: boolean;
 }
 
+export interface NewErrorsCheck {
+  types: Record<string, number>;
+  events: number;
+  /** One-sided: P(all these events fall after the fix) if their rate did not change. */
+  pValue: number | null;
+  threshold: number;
+  significant: boolean;
+}
+
 export interface Judgement {
-  decision: Decision;
+  decision: JudgeDecision;
   rule: JudgeRule;
   rationale: string;
   indicators: { met: number; total: number; items: string[] };
@@ -115,17 +143,38 @@ export interface Judgement {
     testDirection: 'better' | 'worse' | 'same' | null;
     critical: CriticalMetricCheck[];
     newErrorTypes: string[];
+    newErrors: NewErrorsCheck | null;
+    look: number;
     thresholds: JudgeSettings;
     measurementError?: string;
   };
 }
 
 /**
- * Decides KEEP / ROLLBACK / MONITOR / MODIFY from two measurements. Pure: same inputs, same
- * judgement, so every decision can be replayed from test.json.
+ * How alpha is shared: the objective's test gets all of it, or half when critical metrics are
+ * watched (the other half split between them), so a fix that does nothing is rolled back or kept
+ * by mistake with probability at most alpha over all looks and retests. MODIFY has its own alpha.
+ */
+export function alphaShares(settings: JudgeSettings): {
+  objective: number;
+  critical: number;
+  modify: number;
+} {
+  const critical = settings.criticalMetrics.length;
+  return {
+    objective: critical > 0 ? settings.alpha / 2 : settings.alpha,
+    critical: critical > 0 ? settings.alpha / (2 * critical) : 0,
+    modify: settings.alpha,
+  };
+}
+
+/**
+ * Decides KEEP / ROLLBACK / MODIFY, or CONTINUE while more evidence can be had, or MONITOR when it
+ * cannot. Pure: the same pooled evidence and look give the same judgement, so every decision can be
+ * replayed from test.json.
  */
 export function judge(input: JudgeInput): Judgement {
-  const { objective, before, after, settings } = input;
+  const { objective, before, tally, settings, look } = input;
   const beforeRate = summarizeObjective(objective, before);
   const base = {
     objective: describeObjective(objective),
@@ -133,31 +182,33 @@ export function judge(input: JudgeInput): Judgement {
     thresholds: settings,
     critical: [] as CriticalMetricCheck[],
     newErrorTypes: [] as string[],
+    newErrors: null,
+    look,
   };
-
-  if (!after || input.measurementError) {
-    const reason = input.measurementError ?? 'the measurement returned nothing';
+  if (!tally || input.measurementError) {
     return finish('MONITOR', 'measurement-failed', {
       ...base,
       after: null,
       effectPct: null,
       test: null,
       testDirection: null,
-      measurementError: reason,
+      measurementError: input.measurementError ?? 'the measurement returned nothing',
     });
   }
-
-  const afterRate = summarizeObjective(objective, after);
-  const effectPct = objectiveEffectPct(objective, before, after, beforeRate, afterRate);
-  const test = chooseTest(objective, before, after, settings.minSamples);
-  const testDirection = test ? directionOf(test, objective) : null;
-  const critical = settings.criticalMetrics.map((metric) =>
-    checkCritical(metric, objective, before, after, settings.alpha),
+  const shares = alphaShares(settings);
+  const { numerator, denominator } = tally.objectiveAfter;
+  const afterRate = summarizeCounts(
+    denominator === null ? numerator : denominator > 0 ? numerator / denominator : null,
+    numerator,
+    denominator,
   );
-  const beforeIds = new Set(before.errorTypes.map((type) => type.id));
-  const newErrorTypes = after.errorTypes
-    .filter((type) => type.count > 0 && !beforeIds.has(type.id))
-    .map((type) => type.id);
+  const test = chooseTest(tally, look, shares.objective);
+  const testDirection = test ? directionOf(test, objective) : null;
+  const effectPct = effectOf(objective, test, tally, beforeRate, afterRate);
+  const critical = settings.criticalMetrics.map((metric) =>
+    checkCritical(metric, tally.critical[metric] ?? null, look, shares.critical),
+  );
+  const newErrors = checkNewErrors(tally, look, shares.modify);
   const evidence: Judgement['evidence'] = {
     ...base,
     after: afterRate,
@@ -165,50 +216,36 @@ export function judge(input: JudgeInput): Judgement {
     test,
     testDirection,
     critical,
-    newErrorTypes,
+    newErrorTypes: Object.keys(tally.newErrors.types),
+    newErrors,
   };
+  const undecided = (rule: JudgeRule) =>
+    input.canContinue ? finish('CONTINUE', 'continue', evidence) : finish('MONITOR', rule, evidence);
 
-  if (afterRate.value === null || beforeRate.value === null || !test) {
-    return finish('MONITOR', 'no-data', evidence);
-  }
+  if (!test || afterRate.value === null || beforeRate.value === null) return undecided('no-data');
   if (critical.some((check) => check.regressed))
     return finish('ROLLBACK', 'critical-metric-regressed', evidence);
-  const significant = test.pValue < settings.alpha;
+  const significant = test.pValue <= test.threshold;
   if (significant && testDirection === 'worse') return finish('ROLLBACK', 'significant-regression', evidence);
-  if (test.samples < settings.minSamples) return finish('MONITOR', 'too-few-samples', evidence);
-  if (significant && testDirection === 'better' && effectPct !== null && effectPct >= settings.minEffectPct) {
+  if (
+    significant &&
+    testDirection === 'better' &&
+    test.samples >= settings.minSamples &&
+    effectPct !== null &&
+    effectPct >= settings.minEffectPct
+  ) {
     return finish('KEEP', 'significant-improvement', evidence);
   }
-  const brokeSomething = test.kind === 'mcnemar' ? test.broken.length > 0 : newErrorTypes.length > 0;
-  if (effectPct !== null && Math.abs(effectPct) < settings.minEffectPct && brokeSomething) {
-    return finish('MODIFY', 'small-effect-items-broke', evidence);
-  }
-  return finish('MONITOR', 'inconclusive', evidence);
+  // With paired items, new error types are evidence that items broke only if items did break: a
+  // fix that renames what it logs (retries logging a new 429 type, say) breaks nothing.
+  const itemsBroke = test.kind !== 'mcnemar' || test.broken.length >= 2;
+  if (newErrors?.significant && itemsBroke) return finish('MODIFY', 'items-broke', evidence);
+  return undecided('budget-spent');
 }
 
-function finish(decision: Decision, rule: JudgeRule, evidence: Judgement['evidence']): Judgement {
+function finish(decision: JudgeDecision, rule: JudgeRule, evidence: Judgement['evidence']): Judgement {
   const indicators = successIndicators(evidence);
   return { decision, rule, rationale: explain(decision, rule, evidence, indicators), indicators, evidence };
-}
-
-/**
- * The improvement in percent. An objective without `per` is a raw count: it is divided by the
- * windows' lengths when both are known, since a 1-hour window cannot be compared with 24 hours.
- */
-function objectiveEffectPct(
-  objective: Objective,
-  before: AggregateResult,
-  after: AggregateResult,
-  beforeRate: RateSummary,
-  afterRate: RateSummary,
-): number | null {
-  if (!objective.per) {
-    const a = windowHours(before);
-    const b = windowHours(after);
-    if (a !== null && b !== null)
-      return improvementPct(objective, beforeRate.numerator / a, afterRate.numerator / b);
-  }
-  return improvementPct(objective, beforeRate.value, afterRate.value);
 }
 
 export function summarizeObjective(objective: Objective, measurement: AggregateResult): RateSummary {
@@ -236,133 +273,104 @@ function summarizeCounts(value: number | null, numerator: number, denominator: n
   return summary;
 }
 
-function itemOutcomes(measurement: AggregateResult): Map<string, boolean> {
-  const outcomes = new Map<string, boolean>();
-  for (const { item, ok } of measurement.items ?? []) outcomes.set(item, (outcomes.get(item) ?? true) && ok);
-  return outcomes;
-}
-
 /**
- * Paired McNemar when the same items were seen before and after, Fisher on items when both sides
- * have per-item outcomes for different items, else the conditional Poisson test on the objective's
- * counts per exposure. The first one with enough samples wins; with none, the first available.
+ * The paired test when the same items were seen before and after (the usual case: the pretest
+ * measured them), Fisher on items when both sides have items but different ones, else the
+ * conditional Poisson test on counts. The kind depends only on what the measurements hold, never on
+ * the numbers, so every look of one test uses the same method.
  */
-function chooseTest(
-  objective: Objective,
-  before: AggregateResult,
-  after: AggregateResult,
-  minSamples: number,
-): StatisticalTest | null {
-  const candidates: StatisticalTest[] = [];
-  const beforeItems = itemOutcomes(before);
-  const afterItems = itemOutcomes(after);
-  const paired = [...afterItems.keys()].filter((item) => beforeItems.has(item)).sort();
-  if (paired.length > 0) {
-    const fixed = paired.filter((item) => beforeItems.get(item) === false && afterItems.get(item) === true);
-    const broken = paired.filter((item) => beforeItems.get(item) === true && afterItems.get(item) === false);
-    const stillFailing = paired.filter((item) => !beforeItems.get(item) && !afterItems.get(item)).length;
-    const failingBefore = paired.filter((item) => !beforeItems.get(item)).length;
-    const failingAfter = paired.filter((item) => !afterItems.get(item)).length;
-    candidates.push({
+function chooseTest(tally: Tally, look: number, alpha: number): StatisticalTest | null {
+  if (tally.paired) {
+    const { fixed, broken, stillFailing, stillOk } = tally.paired;
+    const samples = fixed.length + broken.length + stillFailing + stillOk;
+    const eValue = pairedMixtureEValue(fixed.length, broken.length);
+    const failingBefore = fixed.length + stillFailing;
+    const failingAfter = broken.length + stillFailing;
+    return {
       kind: 'mcnemar',
-      name: 'exact McNemar test on the same items before and after',
-      pValue: exactMcNemarTest(fixed.length, broken.length).pValue,
-      samples: paired.length,
+      name: 'sequential paired test (beta-binomial mixture e-value) on the same items before and after',
+      eValue,
+      pValue: Math.min(1, 1 / eValue),
+      threshold: alpha,
+      samples,
       fixed,
       broken,
       stillFailing,
-      stillOk: paired.length - fixed.length - broken.length - stillFailing,
-      failingBefore: summarizeCounts(failingBefore / paired.length, failingBefore, paired.length),
-      failingAfter: summarizeCounts(failingAfter / paired.length, failingAfter, paired.length),
-    });
+      stillOk,
+      failingBefore: summarizeCounts(failingBefore / samples, failingBefore, samples),
+      failingAfter: summarizeCounts(failingAfter / samples, failingAfter, samples),
+    };
   }
-  if (beforeItems.size > 0 && afterItems.size > 0) {
-    const failingBefore = [...beforeItems.values()].filter((ok) => !ok).length;
-    const failingAfter = [...afterItems.values()].filter((ok) => !ok).length;
+  if (tally.items) {
+    const { failingBefore, itemsBefore, failingAfter, itemsAfter } = tally.items;
     const result = fisherExactTest({
       aEvents: failingBefore,
-      aTotal: beforeItems.size,
+      aTotal: itemsBefore,
       bEvents: failingAfter,
-      bTotal: afterItems.size,
+      bTotal: itemsAfter,
     });
-    candidates.push({
+    return {
       kind: 'fisher',
-      name: "Fisher's exact test on failing items before and after",
+      name: "Fisher's exact test on failing items before and after, group-sequential",
       pValue: result.pValue,
-      samples: Math.min(beforeItems.size, afterItems.size),
-      failingBefore: summarizeCounts(failingBefore / beforeItems.size, failingBefore, beforeItems.size),
-      failingAfter: summarizeCounts(failingAfter / afterItems.size, failingAfter, afterItems.size),
+      threshold: alphaSpentAtLook(alpha, look),
+      samples: Math.min(itemsBefore, itemsAfter),
+      failingBefore: summarizeCounts(failingBefore / itemsBefore, failingBefore, itemsBefore),
+      failingAfter: summarizeCounts(failingAfter / itemsAfter, failingAfter, itemsAfter),
       oddsRatio: result.oddsRatio,
-    });
+    };
   }
-  const poisson = poissonOnObjective(objective, before, after);
-  if (poisson) candidates.push(poisson);
-  return candidates.find((test) => test.samples >= minSamples) ?? candidates[0] ?? null;
-}
-
-function poissonOnObjective(
-  objective: Objective,
-  before: AggregateResult,
-  after: AggregateResult,
-): StatisticalTest | null {
-  const a = objectiveValue(objective, before.metrics);
-  const b = objectiveValue(objective, after.metrics);
-  if (!isCount(a.numerator) || !isCount(b.numerator)) return null;
-  const exposure = exposures(objective, before, after);
-  if (!exposure) return null;
-  const result = poissonRatesTest(a.numerator, exposure.before, b.numerator, exposure.after);
+  const counts = tally.counts;
+  if (!counts || !(counts.afterExposure > 0) || !(counts.beforeExposure > 0)) return null;
+  const result = poissonRatesTest(counts.before, counts.beforeExposure, counts.after, counts.afterExposure);
   return {
     kind: 'poisson',
-    name: `exact conditional Poisson test on counts per ${exposure.unit}`,
+    name: `exact conditional Poisson test on counts per ${counts.unit}, group-sequential`,
     pValue: result.pValue,
-    samples: exposure.samples,
-    exposureUnit: exposure.unit,
+    threshold: alphaSpentAtLook(alpha, look),
+    samples:
+      counts.unit === 'hour of window'
+        ? counts.before + counts.after
+        : Math.min(counts.beforeExposure, counts.afterExposure),
+    exposureUnit: counts.unit,
     rateRatio: result.rateRatio,
     expectedShare: result.expectedShare,
   };
 }
 
-/** Exposure is the objective's `per` metric; without one, the windows' lengths in hours. */
-function exposures(
+/**
+ * The improvement in percent: of the failing share on the paired items (the items the test saw
+ * both times), else of the objective's rate. Counts without `per` are divided by the windows'
+ * lengths, since a 1-hour window cannot be compared with 24 hours.
+ */
+function effectOf(
   objective: Objective,
-  before: AggregateResult,
-  after: AggregateResult,
-): { before: number; after: number; unit: string; samples: number } | null {
-  if (objective.per) {
-    const a = before.metrics[objective.per] ?? 0;
-    const b = after.metrics[objective.per] ?? 0;
-    return a > 0 && b > 0 ? { before: a, after: b, unit: objective.per, samples: Math.min(a, b) } : null;
+  test: StatisticalTest | null,
+  tally: Tally,
+  beforeRate: RateSummary,
+  afterRate: RateSummary,
+): number | null {
+  if (test?.kind === 'mcnemar') {
+    const lower: Objective = { metric: 'failing items', direction: 'lower' };
+    return improvementPct(lower, test.failingBefore.value, test.failingAfter.value);
   }
-  const a = windowHours(before);
-  const b = windowHours(after);
-  if (a === null || b === null) return null;
-  const events =
-    objectiveValue(objective, before.metrics).numerator + objectiveValue(objective, after.metrics).numerator;
-  return { before: a, after: b, unit: 'hour of window', samples: events };
-}
-
-function windowHours(measurement: AggregateResult): number | null {
-  const start = Date.parse(measurement.window?.start ?? '');
-  const end = Date.parse(measurement.window?.end ?? '');
-  return Number.isFinite(start) && Number.isFinite(end) && end > start ? (end - start) / 3_600_000 : null;
-}
-
-function isCount(value: number): boolean {
-  return Number.isInteger(value) && value >= 0;
+  const counts = tally.counts;
+  if (!objective.per && counts && counts.beforeExposure > 0 && counts.afterExposure > 0)
+    return improvementPct(
+      objective,
+      counts.before / counts.beforeExposure,
+      counts.after / counts.afterExposure,
+    );
+  return improvementPct(objective, beforeRate.value, afterRate.value);
 }
 
 function directionOf(test: StatisticalTest, objective: Objective): 'better' | 'worse' | 'same' {
-  if (test.kind === 'mcnemar') {
-    return compare(test.fixed.length, test.broken.length);
-  }
-  if (test.kind === 'fisher') {
-    return compare(test.failingBefore.value ?? 0, test.failingAfter.value ?? 0);
-  }
+  if (test.kind === 'mcnemar') return compare(test.fixed.length, test.broken.length);
+  if (test.kind === 'fisher') return compare(test.failingBefore.value ?? 0, test.failingAfter.value ?? 0);
   const rateRatio = test.rateRatio;
-  const beforeIsHigher = rateRatio > 1 ? true : rateRatio < 1 ? false : undefined;
-  if (beforeIsHigher === undefined || Number.isNaN(rateRatio)) return 'same';
+  if (Number.isNaN(rateRatio) || rateRatio === 1) return 'same';
   const lowerIsBetter = objective.direction !== 'higher';
-  return beforeIsHigher === lowerIsBetter ? 'better' : 'worse';
+  return rateRatio > 1 === lowerIsBetter ? 'better' : 'worse';
 }
 
 /** 'better' when the first (what should shrink) is larger than the second. */
@@ -372,24 +380,59 @@ function compare(shouldShrink: number, grew: number): 'better' | 'worse' | 'same
   return 'same';
 }
 
+function rateOf(count: number, exposure: number): RateSummary {
+  return summarizeCounts(exposure > 0 ? count / exposure : null, count, exposure);
+}
+
 function checkCritical(
   metric: string,
-  objective: Objective,
-  before: AggregateResult,
-  after: AggregateResult,
+  counts: CountsTally | null,
+  look: number,
   alpha: number,
 ): CriticalMetricCheck {
-  const per: Objective = { metric, direction: 'lower', ...(objective.per ? { per: objective.per } : {}) };
-  const a = summarizeObjective(per, before);
-  const b = summarizeObjective(per, after);
-  const exposure = exposures(per, before, after);
-  if (!exposure || !isCount(a.numerator) || !isCount(b.numerator)) {
-    return { metric, before: a, after: b, pValue: null, regressed: false };
+  const threshold = alphaSpentAtLook(alpha, look);
+  if (!counts || !(counts.beforeExposure > 0) || !(counts.afterExposure > 0)) {
+    return {
+      metric,
+      before: rateOf(counts?.before ?? 0, counts?.beforeExposure ?? 0),
+      after: rateOf(counts?.after ?? 0, counts?.afterExposure ?? 0),
+      pValue: null,
+      threshold,
+      regressed: false,
+    };
   }
-  const { pValue } = poissonRatesTest(a.numerator, exposure.before, b.numerator, exposure.after);
-  const rateBefore = a.numerator / exposure.before;
-  const rateAfter = b.numerator / exposure.after;
-  return { metric, before: a, after: b, pValue, regressed: rateAfter > rateBefore && pValue < alpha };
+  const { pValue } = poissonRatesTest(
+    counts.before,
+    counts.beforeExposure,
+    counts.after,
+    counts.afterExposure,
+  );
+  const rose = counts.after / counts.afterExposure > counts.before / counts.beforeExposure;
+  return {
+    metric,
+    before: rateOf(counts.before, counts.beforeExposure),
+    after: rateOf(counts.after, counts.afterExposure),
+    pValue,
+    threshold,
+    regressed: rose && pValue <= threshold,
+  };
+}
+
+/**
+ * Items broke when error types that did not occur before the fix occur after it, more often than
+ * luck allows: with no such event before, all n events falling after has probability s^n, s being
+ * the after window's share of the exposure. One newly broken item is never enough.
+ */
+function checkNewErrors(tally: Tally, look: number, alpha: number): NewErrorsCheck | null {
+  const { types, after, afterExposure } = tally.newErrors;
+  if (after === 0) return null;
+  const threshold = alphaSpentAtLook(alpha, look);
+  const beforeExposure = tally.counts?.beforeExposure ?? 0;
+  if (!(beforeExposure > 0) || !(afterExposure > 0))
+    return { types, events: after, pValue: null, threshold, significant: false };
+  const share = afterExposure / (afterExposure + beforeExposure);
+  const pValue = share ** after;
+  return { types, events: after, pValue, threshold, significant: pValue <= threshold };
 }
 
 function successIndicators(evidence: Judgement['evidence']): Judgement['indicators'] {
@@ -402,14 +445,11 @@ function successIndicators(evidence: Judgement['evidence']): Judgement['indicato
       `the objective improved by at least ${thresholds.minEffectPct}%`,
     ],
     [
-      test !== null && test.pValue < thresholds.alpha && evidence.testDirection === 'better',
-      `the change is significant (p < ${thresholds.alpha})`,
+      test !== null && test.pValue <= test.threshold && evidence.testDirection === 'better',
+      'the improvement is significant',
     ],
     [!evidence.critical.some((check) => check.regressed), 'no critical metric regressed'],
-    [
-      test?.kind === 'mcnemar' ? test.broken.length === 0 : evidence.newErrorTypes.length === 0,
-      'nothing newly broken',
-    ],
+    [!evidence.newErrors?.significant, 'no significant new errors'],
   ];
   return {
     met: checks.filter(([ok]) => ok).length,
@@ -420,43 +460,27 @@ function successIndicators(evidence: Judgement['evidence']): Judgement['indicato
 
 const RULE_TEXT: Record<JudgeRule, string> = {
   'measurement-failed': 'the refresh or the measurement failed, which says nothing about the fix',
-  'no-data': 'the measurement saw no traffic to compare',
+  'no-data': 'the measurement saw no traffic to compare, and no more can be had now',
   'critical-metric-regressed': 'a critical metric rose significantly',
   'significant-regression': 'the objective got significantly worse',
-  'too-few-samples': 'too few samples to conclude either way',
   'significant-improvement': 'the objective improved by at least the minimum effect, significantly',
-  'small-effect-items-broke': 'the net effect is small but specific items broke',
-  inconclusive: 'the evidence is not strong enough either way',
+  'items-broke': 'error types that did not occur before the fix occur after it, significantly often',
+  continue: 'not decided yet: the test goes on',
+  'budget-spent': 'the evidence is not decisive and the test budget is spent',
 };
 
-export function formatNumber(value: number | null | undefined): string {
-  if (value === null || value === undefined || Number.isNaN(value)) return 'n/a';
-  if (value === 0) return '0';
-  if (Number.isInteger(value)) return String(value);
-  if (Math.abs(value) >= 100) return value.toFixed(1);
-  if (Math.abs(value) >= 0.001) return value.toPrecision(3);
-  return value.toExponential(2);
-}
-
-export function formatPValue(value: number): string {
-  return value < 0.001 ? value.toExponential(2) : value.toFixed(3);
-}
-
-export function formatRate(rate: RateSummary): string {
-  const counts = rate.denominator === null ? `${rate.numerator}` : `${rate.numerator}/${rate.denominator}`;
-  const interval = rate.wilson
-    ? { ...rate.wilson, name: 'Wilson' }
-    : rate.garwood
-      ? { ...rate.garwood, name: 'Garwood' }
-      : null;
-  const ci = interval
-    ? ` [95% ${interval.name} ${formatNumber(interval.low)}-${formatNumber(interval.high)}]`
-    : '';
-  return `${formatNumber(rate.value)} (${counts})${ci}`;
+function describeTest(test: StatisticalTest, alpha: number): string {
+  if (test.kind === 'mcnemar') {
+    return `${test.fixed.length} fixed, ${test.broken.length} newly broken, ${test.stillFailing} still failing, ${test.stillOk} still fine; failing ${formatRate(test.failingBefore)} -> ${formatRate(test.failingAfter)}; e-value ${formatEValue(test.eValue)} (decides at ${formatNumber(1 / alpha)} = 1/${alpha})`;
+  }
+  const spent = `p = ${formatPValue(test.pValue)} (decides at ${formatPValue(test.threshold)}, the alpha spent at this look)`;
+  if (test.kind === 'fisher')
+    return `failing items ${formatRate(test.failingBefore)} -> ${formatRate(test.failingAfter)}; ${spent}`;
+  return `rate ratio before/after ${formatNumber(test.rateRatio)}; ${spent}`;
 }
 
 function explain(
-  decision: Decision,
+  decision: JudgeDecision,
   rule: JudgeRule,
   evidence: Judgement['evidence'],
   indicators: Judgement['indicators'],
@@ -474,16 +498,9 @@ function explain(
     );
   }
   if (test) {
-    let detail = '';
-    if (test.kind === 'mcnemar') {
-      detail = `: ${test.fixed.length} fixed, ${test.broken.length} newly broken, ${test.stillFailing} still failing, ${test.stillOk} still fine; failing ${formatRate(test.failingBefore)} -> ${formatRate(test.failingAfter)}`;
-    } else if (test.kind === 'fisher') {
-      detail = `: failing items ${formatRate(test.failingBefore)} -> ${formatRate(test.failingAfter)}`;
-    } else {
-      detail = `: rate ratio before/after ${formatNumber(test.rateRatio)}`;
-    }
+    const alpha = test.kind === 'mcnemar' ? test.threshold : alphaShares(thresholds).objective;
     parts.push(
-      `${capitalize(test.name)}${detail}; p = ${formatPValue(test.pValue)} (alpha ${thresholds.alpha}); samples ${formatNumber(test.samples)} (minimum ${thresholds.minSamples}).`,
+      `${capitalize(test.name)}, look ${evidence.look}: ${describeTest(test, alpha)}; samples ${formatNumber(test.samples)} (minimum ${thresholds.minSamples}).`,
     );
   }
   const regressed = evidence.critical.filter((check) => check.regressed);
@@ -492,8 +509,12 @@ function explain(
       `Critical metrics regressed: ${regressed.map((check) => `${check.metric} ${formatRate(check.before)} -> ${formatRate(check.after)}, p = ${formatPValue(check.pValue ?? 1)}`).join('; ')}.`,
     );
   }
-  if (evidence.newErrorTypes.length > 0)
-    parts.push(`New error types: ${evidence.newErrorTypes.slice(0, 5).join(', ')}.`);
+  if (evidence.newErrorTypes.length > 0) {
+    const p = evidence.newErrors?.pValue;
+    parts.push(
+      `New error types: ${evidence.newErrorTypes.slice(0, 5).join(', ')} (${evidence.newErrors?.events ?? 0} events${p === null || p === undefined ? '' : `, p = ${formatPValue(p)}`}).`,
+    );
+  }
   parts.push(`Success indicators met: ${indicators.met} of ${indicators.total}.`);
   return parts.join(' ');
 }

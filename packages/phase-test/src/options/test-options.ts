@@ -21,7 +21,7 @@ export const PlexRefreshSchema = z
       ),
     items: positive
       .default(20)
-      .describe('Items to refresh in all: targeted ones first, then a random control sample'),
+      .describe('Items refreshed per round after the fix; the measurement before it covers judge.maxItems'),
     concurrency: positive.default(4),
     timeoutMs: positive.default(300_000).describe('How long to wait for the refreshes to finish'),
     sections: z.array(z.string().min(1)).optional().describe('Library section keys or titles to sample from'),
@@ -64,6 +64,9 @@ export const JudgeOptionsSchema = z
     minSamples: z.number().int().nonnegative().optional(),
     minEffectPct: z.number().nonnegative().optional(),
     criticalMetrics: z.array(z.string().min(1)).optional(),
+    maxItems: positive.optional(),
+    maxRounds: positive.optional(),
+    maxWait: z.number().int().nonnegative().optional(),
   })
   .loose();
 
@@ -101,5 +104,8 @@ export function resolveJudgeSettings(own: TestPhaseOptions['judge'], fromConfig:
     minSamples: own?.minSamples ?? shared.minSamples ?? DEFAULT_JUDGE_SETTINGS.minSamples,
     minEffectPct: own?.minEffectPct ?? shared.minEffectPct ?? DEFAULT_JUDGE_SETTINGS.minEffectPct,
     criticalMetrics: own?.criticalMetrics ?? shared.criticalMetrics ?? DEFAULT_JUDGE_SETTINGS.criticalMetrics,
+    maxItems: own?.maxItems ?? shared.maxItems ?? DEFAULT_JUDGE_SETTINGS.maxItems,
+    maxRounds: own?.maxRounds ?? shared.maxRounds ?? DEFAULT_JUDGE_SETTINGS.maxRounds,
+    maxWait: own?.maxWait ?? shared.maxWait ?? DEFAULT_JUDGE_SETTINGS.maxWait,
   };
 }

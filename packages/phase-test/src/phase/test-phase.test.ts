@@ -10,7 +10,7 @@ import {
 } from '@ratchet/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakePlexServer } from '../../../plex/src/api/fake-plex-server.test-helpers.js';
-import testPhaseFactory from '../index.js';
+import testPhaseFactory, { SequentialEvidenceSchema } from '../index.js';
 import { ItemLog, makeContext } from '../testing/context.test-helpers.js';
 
 const factoryCtx = (judge: Record<string, unknown> = {}) => ({
@@ -203,17 +203,112 @@ describe('the test phase with a Plex refresh', () => {
   });
 });
 
+describe('the sequential test with a pool measured before the fix', () => {
+  // Before the fix the even ratingKeys fail, in the logs and when refreshed; the fix repairs those
+  // divisible by 4.
+  let fixed = false;
+  const logsBefore = (): AggregateResult => ({
+    ...beforeMeasurement(),
+    items: Array.from({ length: 60 }, (_, i) => ({ item: String(1000 + i), ok: i % 2 === 1 })),
+  });
+  beforeEach(() => {
+    fixed = false;
+    server.onRefresh = (item) => {
+      const key = Number(item.ratingKey);
+      log.write(item.ratingKey, key % 2 === 1 || (fixed && key % 4 === 0));
+    };
+  });
+
+  async function pretest(judgeSettings: Record<string, unknown>) {
+    const phase = await testPhaseFactory(plexOptions({ items: 10 }), factoryCtx(judgeSettings));
+    const before = await phase.measureBefore!(
+      { fix, before: logsBefore(), baseline: logsBefore(), objective: testInput().objective },
+      makeContext(async (window) => log.measure(window)),
+    );
+    return { phase, before };
+  }
+
+  it('refreshes one round before the fix and pairs the rest with their logged outcome, never one chosen by it', async () => {
+    const { before } = await pretest({ maxItems: 40 });
+    const pool = before.testItems as string[];
+    const reserve = before.reserveItems as string[];
+    expect(pool).toHaveLength(10);
+    expect(reserve).toHaveLength(30);
+    expect(new Set(server.refreshed)).toEqual(new Set(pool));
+    expect(reserve.filter((key) => pool.includes(key))).toEqual([]);
+    // The reserve is drawn without looking at outcomes: failing and fine items alike.
+    const failingShare = reserve.filter((key) => Number(key) % 2 === 0).length / reserve.length;
+    expect(failingShare).toBeGreaterThan(0.25);
+    expect(failingShare).toBeLessThan(0.75);
+    for (const key of reserve) {
+      expect(before.items?.find((outcome) => outcome.item === key)?.ok).toBe(Number(key) % 2 === 1);
+    }
+  });
+
+  it('refreshes in rounds, answers MONITOR when the budget is spent, and a retest with a raised budget pools with it', async () => {
+    const { phase, before } = await pretest({ maxItems: 40, maxRounds: 2 });
+    fixed = true;
+    server.refreshed.length = 0;
+    const first = await phase.run(
+      testInput(before),
+      makeContext(async (window) => log.measure(window)),
+    );
+    expect(first.decision).toBe('MONITOR');
+    expect(first.rule).toBe('budget-spent');
+    expect(first.evidence?.sequential).toMatchObject({
+      thisTest: { rounds: 2, items: 20, requests: 20 },
+      tests: 1,
+    });
+    const firstItems = [...server.refreshed];
+    expect(firstItems).toHaveLength(20);
+
+    // Resumed with the same budget: nothing more can be learned, no refresh is sent.
+    server.refreshed.length = 0;
+    const again = await phase.run(
+      { ...testInput(before), previous: [first] },
+      makeContext(async (window) => log.measure(window)),
+    );
+    expect(again.decision).toBe('MONITOR');
+    expect(server.refreshed).toEqual([]);
+
+    const raised = await testPhaseFactory(
+      plexOptions({ items: 10 }),
+      factoryCtx({ maxItems: 40, maxRounds: 4 }),
+    );
+    const retestCtx = makeContext(async (window) => log.measure(window));
+    const retest = await raised.run({ ...testInput(before), previous: [first, again] }, retestCtx);
+    expect(server.refreshed.filter((key) => firstItems.includes(key))).toEqual([]);
+    expect(retest.evidence?.sequential).toMatchObject({
+      tests: 3,
+      // It stops as soon as the evidence decides: after the third round in all.
+      total: { items: 30, rounds: 3 },
+      tally: { paired: { broken: [] } },
+    });
+    const pairs = SequentialEvidenceSchema.parse(retest.evidence?.sequential).tally?.itemsSeen;
+    const candidates = new Set([...(before.testItems as string[]), ...(before.reserveItems as string[])]);
+    expect(pairs).toHaveLength(30);
+    expect(pairs?.every((key) => candidates.has(key))).toBe(true);
+    expect(retest.decision).toBe('KEEP');
+    expect(retest.rationale).toContain('pooled with 2 earlier tests');
+    const report = readFileSync(join(retestCtx.runDir, 'test_report.md'), 'utf8');
+    expect(report).toContain('| all 3 tests of this fix | 3 | 30 | 30 |');
+  });
+});
+
 describe('the test phase with other refresh kinds', () => {
-  it('runs a command without a shell and measures the window around it', async () => {
+  it('runs a command without a shell, once per round while undecided, and measures each window', async () => {
     const script = `require('node:fs').appendFileSync(${JSON.stringify(log.path)}, new Date().toISOString() + '\\t1\\tok\\n')`;
     const ctx = makeContext(async (window) => log.measure(window));
     const phase = await testPhaseFactory(
       { refresh: { kind: 'command', command: [process.execPath, '-e', script] } },
-      factoryCtx({ minSamples: 1 }),
+      factoryCtx({ minSamples: 1, maxRounds: 2 }),
     );
     const result = await phase.run(testInput(), ctx);
-    expect(ctx.measured).toHaveLength(1);
-    expect(result.after?.metrics.searchOps).toBe(1);
+    expect(ctx.measured).toHaveLength(2);
+    expect(result.decision).toBe('MONITOR');
+    expect(result.rule).toBe('budget-spent');
+    expect(result.evidence?.sequential).toMatchObject({ thisTest: { rounds: 2 }, tests: 1 });
+    expect(result.after?.metrics.searchOps).toBe(2);
     expect(refreshOf<{ kind: string }>(result).kind).toBe('command');
   });
 

@@ -12,14 +12,16 @@ import {
   writeFileAtomic,
 } from '@ratchet/core';
 import { redactSecret, resolvePlexToken } from '@ratchet/plex';
-import { judge } from '../judge/judge.js';
 import {
   parseTestPhaseOptions,
   resolveJudgeSettings,
   type TestPhaseOptions,
 } from '../options/test-options.js';
 import { type RefreshSummary, runRefresh } from '../refresh/run-refresh.js';
+import { describeEffort } from '../report/describe-effort.js';
 import { renderTestReport } from '../report/render-report.js';
+import { logReserve } from '../sequential/log-reserve.js';
+import { pooledFromPrevious, type RoundSource, runSequentialTest } from '../sequential/run-sequential.js';
 
 /**
  * The test phase: note the window start, make the system work (refresh Plex items, run a command,
@@ -46,7 +48,7 @@ export function createTestPhase(
   async function refreshAndMeasure(
     input: { fix: TestInput['fix']; before: AggregateResult; baseline?: AggregateResult },
     ctx: PhaseContext,
-    itemKeys?: string[],
+    choice: { itemKeys?: string[]; total?: number; seed?: string } = {},
   ) {
     const start = new Date().toISOString();
     let refresh: RefreshSummary | undefined;
@@ -58,7 +60,7 @@ export function createTestPhase(
         before: input.before,
         ...(input.baseline ? { baseline: input.baseline } : {}),
         ctx,
-        ...(itemKeys ? { itemKeys } : {}),
+        ...choice,
       });
     } catch (error) {
       if (ctx.signal.aborted || (error instanceof RatchetError && error.code === 'INTERRUPTED')) throw error;
@@ -86,7 +88,17 @@ export function createTestPhase(
      * the test afterwards compares the same items under the same conditions (a paired test).
      */
     async measureBefore(input, ctx): Promise<AggregateResult> {
-      const { refresh, measurementError, measured } = await refreshAndMeasure(input, ctx);
+      // Every item the test may refresh after the fix needs a "before": items the logs saw once
+      // keep theirs (the reserve), the rest are refreshed now, the targeted ones first.
+      const plex = options.refresh.kind === 'plex' ? options.refresh : undefined;
+      const reserve = plex
+        ? logReserve(input.before, settings.maxItems - plex.items, `${input.fix.id}:reserve`)
+        : [];
+      const total = plex ? Math.max(plex.items, settings.maxItems - reserve.length) : undefined;
+      const { refresh, measurementError, measured } = await refreshAndMeasure(input, ctx, {
+        ...(total ? { total } : {}),
+        ...(reserve.length > 0 ? { exclude: new Set(reserve.map(({ item }) => item)) } : {}),
+      });
       if (measurementError || !measured) {
         throw new RatchetError(
           'MEASUREMENT_FAILED',
@@ -97,7 +109,15 @@ export function createTestPhase(
         refresh && Array.isArray(refresh.chosen)
           ? (refresh.chosen as { ratingKey: string }[]).map((item) => item.ratingKey)
           : undefined;
-      return { ...measured, ...(keys ? { testItems: keys } : {}) };
+      const refreshed = new Set((measured.items ?? []).map(({ item }) => item));
+      const reserved = reserve.filter(({ item }) => !refreshed.has(item));
+      return {
+        ...measured,
+        ...(reserved.length > 0 ? { items: [...(measured.items ?? []), ...reserved] } : {}),
+        ...(keys ? { testItems: keys } : {}),
+        ...(reserved.length > 0 ? { reserveItems: reserved.map(({ item }) => item) } : {}),
+        knownErrorTypes: errorTypeIds(input.before),
+      };
     },
 
     async run(rawInput: TestInput, ctx: PhaseContext): Promise<TestResult> {
@@ -110,31 +130,68 @@ export function createTestPhase(
         );
       }
       const input = parsed.data;
-      const paired = Array.isArray(input.before.testItems) ? (input.before.testItems as string[]) : undefined;
-      const {
-        refresh,
-        measurementError,
-        measured: after,
-        window,
-      } = await refreshAndMeasure(input, ctx, paired);
-      const judgement = judge({
+      const pool = Array.isArray(input.before.testItems) ? strings(input.before.testItems) : undefined;
+      const reserve = strings(input.before.reserveItems);
+      const previous = pooledFromPrevious(input.previous);
+      const refreshes: RefreshSummary[] = [];
+      const source: RoundSource = {
+        ...(options.refresh.kind === 'wait' ? { waitPerRoundMs: options.refresh.durationMs } : {}),
+        async measureRound(round, itemKeys) {
+          const seed = `${input.fix.id}:${ctx.iteration}:${(previous?.tests ?? 0) + 1}:${round}`;
+          const outcome = await refreshAndMeasure(input, ctx, { ...(itemKeys ? { itemKeys } : {}), seed });
+          if (outcome.refresh) refreshes.push(outcome.refresh);
+          const requested = outcome.refresh?.requested;
+          return {
+            ...(outcome.measured ? { measured: outcome.measured } : {}),
+            ...(outcome.measurementError ? { measurementError: outcome.measurementError } : {}),
+            requests: typeof requested === 'number' ? requested : 0,
+            waitedMs: outcome.refresh?.kind === 'wait' ? outcome.refresh.durationMs : 0,
+            window: outcome.window,
+          };
+        },
+      };
+      const sequential = await runSequentialTest({
         objective: input.objective,
         before: input.before,
-        after,
-        ...(measurementError ? { measurementError } : {}),
         settings,
+        previous,
+        pool,
+        reserve,
+        knownErrorTypes: [...errorTypeIds(input.baseline), ...strings(input.before.knownErrorTypes)],
+        roundSize: options.refresh.kind === 'plex' ? options.refresh.items : 1,
+        seed: `${input.fix.id}:pool`,
+        source,
+        onRound: (round, judgement) => {
+          if (judgement.decision === 'CONTINUE')
+            ctx.log.info(`test: round ${round} undecided; ${judgement.rationale}`);
+        },
       });
+      const { judgement, evidence: effort } = sequential;
+      // runSequentialTest only stops undecided when it cannot go on, and then the judge says MONITOR.
+      const decision = judgement.decision === 'CONTINUE' ? 'MONITOR' : judgement.decision;
+      const windows = sequential.rounds.map((round) => round.window).filter((window) => window !== undefined);
+      const window = {
+        start: windows[0]?.start ?? new Date().toISOString(),
+        end: windows.at(-1)?.end ?? new Date().toISOString(),
+      };
+      const after = sequential.after;
+      const refresh = refreshes.at(-1);
       const result: TestResult = {
-        decision: judgement.decision,
-        rationale: judgement.rationale,
+        decision,
+        rationale: `${judgement.rationale} ${describeEffort(effort)}`,
         rule: judgement.rule,
         before: input.before.metrics,
         ...(after ? { after } : {}),
         window,
-        evidence: { ...judgement.evidence, baseline: input.baseline.metrics, refresh: refresh ?? null },
+        evidence: {
+          ...judgement.evidence,
+          baseline: input.baseline.metrics,
+          refresh: refresh ?? null,
+          sequential: effort,
+        },
         indicators: judgement.indicators,
       };
-      const report = renderTestReport(result, judgement, refresh, {
+      const report = renderTestReport(result, judgement, refresh, effort, {
         fixId: input.fix.id,
         ...(input.fix.name ? { fixName: input.fix.name } : {}),
         iteration: ctx.iteration,
@@ -145,4 +202,14 @@ export function createTestPhase(
       return result;
     },
   };
+}
+
+/** The error types a measurement saw at least once. */
+function errorTypeIds(measurement: AggregateResult): string[] {
+  return measurement.errorTypes.filter((type) => type.count > 0).map((type) => type.id);
+}
+
+/** The strings of a list read back from state or a subprocess: anything else is dropped. */
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }

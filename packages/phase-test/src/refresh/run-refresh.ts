@@ -23,6 +23,11 @@ export interface RefreshRequest {
   ctx: PhaseContext;
   /** Refresh exactly these ratingKeys (the items measured just before the fix) instead of choosing. */
   itemKeys?: string[];
+  /** How many items to choose when choosing; default the options' `items`. */
+  total?: number;
+  /** Seed of the control sample; default the options' seed, else fix id + iteration. */
+  seed?: string;
+  exclude?: ReadonlySet<string>;
 }
 
 /** Runs the configured refresh: make the system do the work the fix should have improved. */
@@ -34,7 +39,7 @@ export async function runRefresh(options: RefreshOptions, request: RefreshReques
 
 async function refreshPlex(
   options: PlexRefreshOptions,
-  { fix, before, baseline, ctx, itemKeys }: RefreshRequest,
+  { fix, before, baseline, ctx, itemKeys, total, seed, exclude }: RefreshRequest,
 ): Promise<RefreshSummary> {
   const started = Date.now();
   const token = options.token ?? process.env.PLEX_TOKEN;
@@ -58,10 +63,11 @@ async function refreshPlex(
           fix,
           before,
           ...(baseline ? { wider: baseline } : {}),
-          total: options.items,
+          total: total ?? options.items,
           ...(options.sections ? { sections: options.sections } : {}),
-          seed: options.seed ?? `${fix.id}:${ctx.iteration}`,
+          seed: options.seed ?? seed ?? `${fix.id}:${ctx.iteration}`,
           log: ctx.log,
+          ...(exclude ? { exclude } : {}),
         });
     if (selection.items.length === 0) {
       throw new RatchetError(

@@ -1,6 +1,9 @@
 import type { TestResult } from '@ratchet/core';
-import { formatNumber, formatPValue, formatRate, type Judgement } from '../judge/judge.js';
+import { formatEValue, formatNumber, formatPValue, formatRate } from '../judge/format.js';
+import type { Judgement } from '../judge/judge.js';
 import type { RefreshSummary } from '../refresh/run-refresh.js';
+import type { SequentialEvidence } from '../sequential/run-sequential.js';
+import { describeEffort } from './describe-effort.js';
 
 /** Table cells come from logs and servers: keep them on one line and free of table syntax. */
 function cell(value: unknown): string {
@@ -14,6 +17,7 @@ export function renderTestReport(
   result: TestResult,
   judgement: Judgement,
   refresh: RefreshSummary | undefined,
+  effort: SequentialEvidence,
   context: { fixId: string; fixName?: string; iteration: number },
 ): string {
   const { evidence } = judgement;
@@ -21,7 +25,18 @@ export function renderTestReport(
   lines.push(`# Test of fix \`${cell(context.fixId)}\` (iteration ${context.iteration})`, '');
   if (context.fixName) lines.push(`${cell(context.fixName)}`, '');
   lines.push(`**Decision: ${result.decision}** (rule \`${judgement.rule}\`)`, '');
-  lines.push(judgement.rationale, '');
+  lines.push(result.rationale, '');
+  lines.push('## Evidence gathered', '');
+  lines.push('| | rounds | items | refresh requests | waited |', '| --- | --- | --- | --- | --- |');
+  const row = (label: string, e: SequentialEvidence['total']) =>
+    `| ${label} | ${e.rounds} | ${e.items} | ${e.requests} | ${formatNumber(Math.round(e.waitedMs / 1000))} s |`;
+  lines.push(row('this test', effort.thisTest));
+  if (effort.tests > 1) lines.push(row(`all ${effort.tests} tests of this fix`, effort.total));
+  lines.push(
+    '',
+    `${describeEffort(effort)} Method: ${effort.method}; looks at the evidence so far: ${effort.look}.`,
+    '',
+  );
   lines.push('## Objective', '', `${cell(evidence.objective)}`, '');
   lines.push('| | before | after |', '| --- | --- | --- |');
   lines.push(
@@ -38,9 +53,13 @@ export function renderTestReport(
   else {
     lines.push(
       `- ${test.name}`,
-      `- p = ${formatPValue(test.pValue)} (alpha ${evidence.thresholds.alpha}), direction: ${evidence.testDirection}`,
+      test.kind === 'mcnemar'
+        ? `- e-value ${formatEValue(test.eValue)} (decides at ${formatNumber(1 / test.threshold)}; always-valid p = ${formatPValue(test.pValue)}), direction: ${evidence.testDirection}`
+        : `- p = ${formatPValue(test.pValue)} (decides at ${formatPValue(test.threshold)}, the alpha spent at look ${evidence.look}), direction: ${evidence.testDirection}`,
     );
-    lines.push(`- samples: ${formatNumber(test.samples)} (minimum ${evidence.thresholds.minSamples})`);
+    lines.push(
+      `- samples: ${formatNumber(test.samples)} (minimum ${evidence.thresholds.minSamples}), pooled over every round and retest`,
+    );
     if (test.kind === 'mcnemar') {
       lines.push(
         `- fixed: ${test.fixed.length}, newly broken: ${test.broken.length}, still failing: ${test.stillFailing}, still fine: ${test.stillOk}`,
@@ -78,12 +97,12 @@ export function renderTestReport(
   lines.push('## Thresholds', '');
   const t = evidence.thresholds;
   lines.push(
-    `alpha ${t.alpha}, minimum samples ${t.minSamples}, minimum effect ${t.minEffectPct}%, critical metrics: ${t.criticalMetrics.length > 0 ? t.criticalMetrics.map(cell).join(', ') : 'none'}`,
+    `alpha ${t.alpha}, minimum samples ${t.minSamples}, minimum effect ${t.minEffectPct}%, critical metrics: ${t.criticalMetrics.length > 0 ? t.criticalMetrics.map(cell).join(', ') : 'none'}; budget per test: ${t.maxItems} items, ${t.maxRounds} rounds, ${formatNumber(Math.round(t.maxWait / 1000))} s of waiting`,
     '',
   );
   lines.push('## Test window', '', `${result.window?.start ?? '?'} to ${result.window?.end ?? '?'}`, '');
   if (refresh) {
-    lines.push('## Refresh', '', `kind: ${refresh.kind}, ${Math.round(refresh.durationMs)} ms`);
+    lines.push('## Refresh (last round)', '', `kind: ${refresh.kind}, ${Math.round(refresh.durationMs)} ms`);
     if (refresh.kind === 'plex') {
       lines.push(
         `requested ${refresh.requested}, completed ${refresh.completed}, timed out ${(refresh.timedOut as string[]).length}, failed ${(refresh.failed as string[]).length}`,

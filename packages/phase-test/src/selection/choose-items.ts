@@ -29,6 +29,8 @@ export interface ChooseItemsOptions {
   sections?: string[];
   seed: string | number;
   log?: Logger;
+  /** ratingKeys never to choose (the items the test pairs with their outcome in the logs). */
+  exclude?: ReadonlySet<string>;
 }
 
 /**
@@ -68,7 +70,8 @@ export async function chooseItems(client: PlexClient, options: ChooseItemsOption
   const chosen = new Map<string, ChosenItem>();
   const unresolved: string[] = [];
   const add = (item: PlexItem, reason: ChosenItem['reason'], namedAs?: string) => {
-    if (chosen.has(item.ratingKey) || chosen.size >= options.total) return;
+    if (chosen.has(item.ratingKey) || chosen.size >= options.total || options.exclude?.has(item.ratingKey))
+      return;
     chosen.set(item.ratingKey, {
       ratingKey: item.ratingKey,
       ...(item.title ? { title: item.title } : {}),

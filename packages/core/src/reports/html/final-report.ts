@@ -1,4 +1,5 @@
 import type { DecisionRecord } from '../../contracts/events.js';
+import { describeDecisionEffort } from '../format/decision-effort.js';
 import {
   durationBetween,
   formatDuration,
@@ -213,6 +214,8 @@ function renderFix(outcome: FixOutcome): string {
     facts.push(
       `<li>Iteration ${decision.iteration}: <span class="badge ${e(decision.outcome)}">${e(decision.outcome)}</span>${decision.rule ? ` by rule <code>${e(decision.rule)}</code>` : ''}, objective ${e(formatNumber(decision.objectiveBefore))} → ${e(formatNumber(decision.objectiveAfter))}</li>`,
     );
+    const effort = describeDecisionEffort(decision);
+    if (effort) facts.push(`<li>Evidence: ${e(effort)}</li>`);
   }
   if (outcome.restored)
     facts.push('<li>Kept at first, then rolled back to restore the best known state.</li>');

@@ -206,3 +206,25 @@ describe('the per-iteration summary', () => {
     ).toThrow(/iteration summary: record\.iteration/);
   });
 });
+
+describe('the evidence each decision took', () => {
+  it('is read from the test phase record and shown with the fix, in Markdown and HTML', async () => {
+    const { renderFinalReportHtml } = await import('../html/final-report.js');
+    const { state, decisions } = realisticRun();
+    const withEffort = decisions.map((decision, index) =>
+      index === 0
+        ? {
+            ...decision,
+            evidence: {
+              sequential: { tests: 2, total: { rounds: 3, items: 60, requests: 60, waitedMs: 0 } },
+            },
+          }
+        : decision,
+    );
+    const markdown = renderFinalReportMarkdown({ state, decisions: withEffort, generatedAt });
+    expect(markdown).toContain('- **Evidence:** 3 rounds, 60 items, 60 refresh requests, over 2 tests');
+    expect(markdown.match(/\*\*Evidence:\*\*/g)).toHaveLength(1);
+    const html = renderFinalReportHtml({ state, decisions: withEffort, generatedAt });
+    expect(html).toContain('<li>Evidence: 3 rounds, 60 items, 60 refresh requests, over 2 tests</li>');
+  });
+});

@@ -1,4 +1,5 @@
 import type { DecisionRecord } from '../../contracts/events.js';
+import { describeDecisionEffort } from '../format/decision-effort.js';
 import {
   durationBetween,
   formatDuration,
@@ -196,6 +197,8 @@ function renderFixOutcome(outcome: FixOutcome): string {
     lines.push(
       `- **Objective before → after:** ${formatNumber(decision.objectiveBefore)} → ${formatNumber(decision.objectiveAfter)}`,
     );
+    const effort = describeDecisionEffort(decision);
+    if (effort) lines.push(`- **Evidence:** ${md(effort)}`);
   }
   if (outcome.restored) lines.push('- Kept at first, then rolled back to restore the best known state.');
   const rationale = decision?.rationale?.trim();
