@@ -33,7 +33,11 @@ export class PlexBytePath {
   lineBytes(bytes: Buffer, start: number, end: number): boolean {
     const state = this.state;
     const file = state.file;
-    if (!file?.sawRecord || !this.classifier.fastPathAllowed) return false;
+    if (!file?.sawRecord) return false;
+    // A traceback's frame and source lines: no record starts with white space, and after the
+    // first record such a line changes nothing (see `PlexRecordState.continuation`).
+    if (start === end || bytes[start] === 32 || bytes[start] === 9) return true;
+    if (!this.classifier.fastPathAllowed) return false;
     const classifier = this.classifier;
     if (!classifier.parse(bytes, start, end)) return false;
     const messageStart = classifier.messageStart;

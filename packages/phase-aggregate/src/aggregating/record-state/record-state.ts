@@ -389,7 +389,11 @@ export class PlexRecordState {
     if (operation.item !== undefined && this.items.has(operation.item)) this.items.set(operation.item, false);
   }
 
-  /** A line that is not a record: a traceback line, the tail of one, or an unparsed line. */
+  /**
+   * A line that is not a record: a traceback line, the tail of one, or an unparsed line. Once the
+   * file has had a record, an empty line or one that starts with white space changes nothing here:
+   * the fast paths skip such lines without calling this.
+   */
   continuation(file: FileState, line: string): void {
     if (!file.sawRecord) {
       if (isTracebackBodyLine(line)) {

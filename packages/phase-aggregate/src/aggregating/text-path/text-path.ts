@@ -70,7 +70,11 @@ export class PlexTextPath {
   lineAt(text: string, start: number, end: number): boolean {
     const state = this.state;
     const file = state.file;
-    if (!file?.sawRecord || !this.classifier.fastPathAllowed) return false;
+    if (!file?.sawRecord) return false;
+    // As on the byte path: a line that starts with white space changes nothing after a record.
+    const first = text.charCodeAt(start);
+    if (start === end || first === 32 || first === 9) return true;
+    if (!this.classifier.fastPathAllowed) return false;
     if (end - start < 32 || !isIsoTimestampAt(text, start)) return false;
     if (text.charCodeAt(start + 23) !== 32 || text.charCodeAt(start + 24) !== 40) return false;
     const threadEnd = text.indexOf(')', start + 25);
