@@ -95,8 +95,8 @@ describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
   it('takes an empty field for an empty value', async () => {
     const resolved = await loghubMessage('Linux', 'connection from 24.54.76.216 (24-54-76-216');
     const unresolved = await loghubMessage('Linux', 'connection from 222.33.90.199 () at');
-    expect(tokenize(unresolved)).toEqual(['connection', 'from', '<*>', 'at', 'Mon', 'Jun', '<*>']);
-    expect(tokenize(resolved)).toEqual(['connection', 'from', '<*>', 'at', 'Fri', 'Jun', '<*>']);
+    expect(tokenize(unresolved)).toEqual(['connection', 'from', '<*>', 'at', '<*>']);
+    expect(tokenize(resolved)).toEqual(tokenize(unresolved));
     expect(new Set(clusterIds([resolved, unresolved])).size).toBe(1);
     expect(tokenize("user '' logged in, groups [] and {}")).toEqual([
       'user',
@@ -108,6 +108,24 @@ describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
       'and',
       '<*>',
     ]);
+  });
+
+  it('masks a quoted value and a date inside a message, not a lone day or month word', async () => {
+    const service = await loghubMessage('Spark', "Successfully started service 'sparkExecutorActorSystem'");
+    expect(tokenize(service)).toEqual(['Successfully', 'started', 'service', '<*>', 'on', 'port', '<*>']);
+    expect(tokenize('user "alice", role \'admin\'.')).toEqual(['user', '<*>', 'role', '<*>']);
+    expect(tokenize("it's done")).toEqual(["it's", 'done']);
+    const connection = await loghubMessage('Linux', 'connection from 222.33.90.199 () at');
+    expect(tokenize(connection)).toEqual(['connection', 'from', '<*>', 'at', '<*>']);
+    expect(tokenize('backup ran on Sun, Dec 4, 2005 at 04:47')).toEqual([
+      'backup',
+      'ran',
+      'on',
+      '<*>',
+      'at',
+      '<*>',
+    ]);
+    expect(tokenize('May I retry? Mon is free')).toEqual(['May', 'I', 'retry?', 'Mon', 'is', 'free']);
   });
 
   it('masks paths, URLs and host names, not package names', async () => {

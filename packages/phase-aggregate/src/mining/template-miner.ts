@@ -3,6 +3,10 @@
  * message by its token count and first tokens to a few candidate clusters; the most similar one
  * absorbs it (differing tokens become `<*>`), or a new cluster starts. Memory is bounded by
  * `maxClusters` and the capped token count, whatever the input size.
+ *
+ * What makes it work on logs it was never tuned for is the masking (`tokenize`): its rules follow
+ * from how logging statements are written (a value filled into `%d`, `%s`, `'%s'`, `%s:%d`,
+ * `%d bytes`), not from any one system, and it has no per-system settings.
  */
 
 export const WILDCARD = '<*>';
@@ -204,6 +208,58 @@ function isEmptyField(text: string, start: number, end: number): boolean {
   return close === 41 || close === 93 || close === 125 || close === 39 || close === 34;
 }
 
+/** `'value'` or `"value"` (then maybe `,` `.` `;` `:`): a value printed in quotes, as `'%s'`. */
+function isQuotedValue(text: string, start: number, end: number): boolean {
+  const quote = text.charCodeAt(start);
+  if (quote !== 39 && quote !== 34) return false;
+  let close = end - 1;
+  while (close > start + 1) {
+    const code = text.charCodeAt(close);
+    if (code !== 44 && code !== 46 && code !== 59 && code !== 58) break;
+    close -= 1;
+  }
+  return close > start + 1 && text.charCodeAt(close) === quote;
+}
+
+/** Day and month names: in a date inside a message (`at Fri Jun 17 07:07:00 2005`) they vary. */
+const DATE_WORDS = new Set([
+  'Mon',
+  'Tue',
+  'Wed',
+  'Thu',
+  'Fri',
+  'Sat',
+  'Sun',
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+]);
+
+/**
+ * A day or month name that starts a date: followed by a number or by another such name
+ * (`Fri Jun 17`, `Jun 17,`). Alone (`May I`) it is a word.
+ */
+function isDateWord(text: string, start: number, end: number): boolean {
+  let wordEnd = end;
+  if (text.charCodeAt(wordEnd - 1) === 44) wordEnd -= 1;
+  if (wordEnd - start !== 3 || !DATE_WORDS.has(text.slice(start, wordEnd))) return false;
+  let next = end;
+  while (next < text.length && isSpace(text.charCodeAt(next))) next += 1;
+  if (isDigit(text.charCodeAt(next))) return true;
+  if (!DATE_WORDS.has(text.slice(next, next + 3))) return false;
+  const after = text.charCodeAt(next + 3);
+  return Number.isNaN(after) || isSpace(after) || after === 44;
+}
+
 const NOT_KEYED = -1;
 
 /**
@@ -241,7 +297,7 @@ function isVariable(text: string, start: number, end: number): boolean {
       punctuation = true;
   }
   if (!punctuation && !isOpening(text.charCodeAt(start))) return false;
-  if (isEmptyField(text, start, end)) return true;
+  if (isEmptyField(text, start, end) || isQuotedValue(text, start, end)) return true;
   const [coreStart, coreEnd] = coreOf(text, start, end);
   return isPathOrUrl(text, coreStart, coreEnd) || isHostName(text, coreStart, coreEnd);
 }
@@ -271,7 +327,7 @@ export function tokenize(message: string, maxTokens = 120): string[] {
         lastBare = false;
         continue;
       }
-    } else if (isVariable(message, start, at)) {
+    } else if (isVariable(message, start, at) || isDateWord(message, start, at)) {
       if (!lastBare) tokens.push(WILDCARD);
       lastBare = true;
       continue;
