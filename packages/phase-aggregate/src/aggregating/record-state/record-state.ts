@@ -42,17 +42,45 @@ export interface Operation {
   failed: boolean;
 }
 
-export interface PendingRecord {
-  file: string;
-  agent: string;
-  timestamp: string | undefined;
-  threadKey: string;
-  level: string | undefined;
-  message: string;
-  line: string;
-  tail: string | undefined;
-  isException: boolean;
-  operation: Operation | undefined;
+/**
+ * A record kept for classification. Its whole line is decoded only when it is read (as an example:
+ * most error records of a type are not), or by `release` before the bytes it points into are reused.
+ */
+export class PendingRecord {
+  tail: string | undefined = undefined;
+  private text: string | undefined;
+  private bytes: Buffer | undefined;
+
+  constructor(
+    readonly file: string,
+    readonly agent: string,
+    readonly timestamp: string | undefined,
+    readonly threadKey: string,
+    readonly level: string | undefined,
+    readonly message: string,
+    line: string | undefined,
+    bytes: Buffer | undefined,
+    private readonly lineStart: number,
+    private readonly lineEnd: number,
+    readonly isException: boolean,
+    readonly operation: Operation | undefined,
+  ) {
+    this.text = line;
+    this.bytes = line === undefined ? bytes : undefined;
+  }
+
+  get line(): string {
+    if (this.text === undefined) {
+      this.text = this.bytes?.toString('utf8', this.lineStart, this.lineEnd) ?? this.message;
+      this.bytes = undefined;
+    }
+    return this.text;
+  }
+
+  /** Decodes the line now: the bytes it points into are about to be reused. */
+  release(): void {
+    if (this.bytes !== undefined) this.text = this.line;
+  }
 }
 
 export interface FileState {
@@ -204,10 +232,16 @@ export class PlexRecordState {
     this.countRecord();
   }
 
-  /** Decodes the last timestamp from the bytes it points into, which are about to be reused. */
+  /**
+   * Decodes what is kept from the bytes of the byte path, which are about to be reused: the last
+   * timestamp, and the lines of the records waiting for a traceback or a status.
+   */
   releaseBytes(): void {
     const file = this.file;
     if (file?.lastTimestampBytes !== undefined) this.lastTimestampOf(file);
+    this.pending?.release();
+    if (this.pendingUrlErrors.size > 0)
+      for (const waiting of this.pendingUrlErrors.values()) waiting.release();
   }
 
   lastTimestampOf(file: FileState): string | undefined {
@@ -338,18 +372,20 @@ export class PlexRecordState {
     isException: boolean,
     operation: Operation | undefined,
   ): PendingRecord {
-    return {
-      file: file.path,
-      agent: file.agent,
-      timestamp: this.lastTimestampOf(file),
+    return new PendingRecord(
+      file.path,
+      file.agent,
+      this.lastTimestampOf(file),
       threadKey,
-      level: record.level,
-      message: record.message,
-      line: line ?? bytes?.toString('utf8', lineStart, lineEnd) ?? record.message,
-      tail: undefined,
+      record.level,
+      record.message,
+      line,
+      bytes,
+      lineStart,
+      lineEnd,
       isException,
       operation,
-    };
+    );
   }
 
   /** `fresh`: `item` is a string of its own (decoded from bytes), not a slice of a bigger one. */
@@ -428,18 +464,21 @@ export class PlexRecordState {
           : tail?.includes('timed out')
             ? 'timeout'
             : 'unknown';
-    const record: PendingRecord = {
-      file: file.path,
-      agent: file.agent,
+    const record = new PendingRecord(
+      file.path,
+      file.agent,
       timestamp,
-      threadKey: '',
-      level: undefined,
-      message: tail ?? '(traceback fragment without its tail)',
-      line: `(traceback continued from the previous file)\n${tail ?? ''}`,
-      tail,
-      isException: true,
-      operation: undefined,
-    };
+      '',
+      undefined,
+      tail ?? '(traceback fragment without its tail)',
+      `(traceback continued from the previous file)\n${tail ?? ''}`,
+      undefined,
+      0,
+      0,
+      true,
+      undefined,
+    );
+    record.tail = tail;
     this.errors.add(
       record,
       category,
