@@ -81,13 +81,14 @@ export class ErrorTable {
     detail: ErrorDetail,
     cluster?: TemplateCluster,
   ): void {
-    const key = detach([category, record.agent, ...keyParts].join(':'));
+    const key = [category, record.agent, ...keyParts].join(':');
     let error = this.errors.get(key);
     if (!error) {
       if (this.errors.size >= MAX_ERROR_TYPES) {
         this.dropped += 1;
         return;
       }
+      // Only a key that is kept is copied off the text it was built from.
       error = {
         category,
         agent: record.agent,
@@ -109,7 +110,7 @@ export class ErrorTable {
           detail.exceptionMessage === undefined ? undefined : redactSecrets(detail.exceptionMessage),
         ),
       };
-      this.errors.set(key, error);
+      this.errors.set(detach(key), error);
     }
     error.count += 1;
     const timestamp = record.timestamp;
