@@ -46,7 +46,7 @@ function clusterIds(messages: string[]): number[] {
 }
 
 describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
-  it('masks a host with a port whole, so that one event does not split per host', () => {
+  it('masks a host with a port whole, so that one event does not split per host', async () => {
     expect(tokenize('proxy.cse.cuhk.edu.hk:5070 open through proxy 10.0.0.1:1080 HTTPS')).toEqual([
       '<*>',
       'open',
@@ -56,6 +56,18 @@ describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
       'HTTPS',
     ]);
     expect(tokenize('at Foo.java:42')).toEqual(['at', '<*>']);
+    const election = await loghubMessage('Zookeeper', 'at election address /10.10.34.12:3888');
+    expect(tokenize(election)).toEqual([
+      'Cannot',
+      'open',
+      'channel',
+      'to',
+      '<*>',
+      'at',
+      'election',
+      'address',
+      '<*>',
+    ]);
     // A key before `:` without a dot stays a key.
     expect(tokenize('sessionid:0x34ed93485090001 type:create')).toEqual(['sessionid:<*>', 'type:create']);
     const ids = clusterIds([
@@ -139,6 +151,9 @@ describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
       '<*>',
     ]);
     expect(tokenize('read/write access to /')).toEqual(['read/write', 'access', 'to', '/']);
+    const kmsg = await loghubMessage('Linux', ' /proc/kmsg');
+    expect(tokenize(kmsg)).toContain('<*>');
+    expect(tokenize(kmsg)).not.toContain('/proc/kmsg');
     const named = await loghubMessage('Linux', 'rhost=massive.merukuru.org');
     const numbered = await loghubMessage('Linux', 'tty=NODEVssh ruser= rhost=218.188.2.4 ');
     expect(tokenize(named)).toEqual(tokenize(numbered));
