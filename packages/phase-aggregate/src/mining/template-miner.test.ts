@@ -151,6 +151,12 @@ describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
       '<*>',
     ]);
     expect(tokenize('read/write access to /')).toEqual(['read/write', 'access', 'to', '/']);
+    expect(tokenize('generated Makefile.in from Makefile.am')).toEqual([
+      'generated',
+      'Makefile.in',
+      'from',
+      'Makefile.am',
+    ]);
     const kmsg = await loghubMessage('Linux', ' /proc/kmsg');
     expect(tokenize(kmsg)).toContain('<*>');
     expect(tokenize(kmsg)).not.toContain('/proc/kmsg');

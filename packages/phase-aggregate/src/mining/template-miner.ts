@@ -126,7 +126,8 @@ const UNITS = new Set([
 
 /**
  * Last labels of host names (`proxy.cse.cuhk.edu.hk`, `www.example.com`): a dotted name that ends in
- * one is a host. Package and logger names (`org.apache.hadoop.Foo`) start with one instead.
+ * one is a host. Package and logger names (`org.apache.hadoop.Foo`) start with one instead. Left
+ * out: endings that are also file extensions or words (`.in`, `.it`, `.int`: `Makefile.in`).
  */
 const TOP_LEVEL_DOMAINS = new Set([
   'com',
@@ -135,7 +136,6 @@ const TOP_LEVEL_DOMAINS = new Set([
   'edu',
   'gov',
   'mil',
-  'int',
   'io',
   'info',
   'biz',
@@ -154,12 +154,10 @@ const TOP_LEVEL_DOMAINS = new Set([
   'tw',
   'kr',
   'ru',
-  'in',
   'au',
   'ca',
   'br',
   'nl',
-  'it',
   'es',
   'se',
   'ch',
