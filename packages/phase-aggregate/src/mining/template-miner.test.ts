@@ -140,6 +140,22 @@ describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
     expect(tokenize('May I retry? Mon is free')).toEqual(['May', 'I', 'retry?', 'Mon', 'is', 'free']);
   });
 
+  it('masks the value of key=value, and of key:value only when it looks like a value', async () => {
+    const failure = await loghubMessage('Linux', 'tty=NODEVssh ruser= rhost=218.188.2.4 ');
+    expect(tokenize(failure)).toEqual([
+      'authentication',
+      'failure;',
+      'logname=',
+      'uid=<*>',
+      'euid=<*>',
+      'tty=<*>',
+      'ruser=',
+      'rhost=<*>',
+    ]);
+    expect(tokenize('job state=RUNNING path=/tmp/x')).toEqual(['job', 'state=<*>', 'path=<*>']);
+    expect(tokenize('request type:create cxid:0x55')).toEqual(['request', 'type:create', 'cxid:<*>']);
+  });
+
   it('masks paths, URLs and host names, not package names', async () => {
     expect(tokenize('Opening /var/log/messages for reading')).toEqual(['Opening', '<*>', 'for', 'reading']);
     expect(tokenize('GET http://example.com/a/b?x=y done')).toEqual(['GET', '<*>', 'done']);
@@ -168,11 +184,11 @@ describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
 });
 
 describe('TemplateMiner', () => {
-  it('masks tokens that hold digits and keeps key= prefixes', () => {
+  it('masks tokens that hold digits and the values of key=value pairs, keeping the keys', () => {
     expect(tokenize('uid=0 euid=0 tty=NODEVssh rhost=10.0.0.1 took 35ms')).toEqual([
       'uid=<*>',
       'euid=<*>',
-      'tty=NODEVssh',
+      'tty=<*>',
       'rhost=<*>',
       'took',
       '<*>',

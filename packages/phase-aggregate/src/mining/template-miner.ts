@@ -301,8 +301,9 @@ function isVariable(text: string, start: number, end: number): boolean {
 }
 
 /**
- * Splits on white space and masks variables as `<*>` (see `isVariable`). A `key=value` or
- * `key:value` token keeps its key (`uid=<*>`), so that pairs stay told apart by their keys. A unit
+ * Splits on white space and masks variables as `<*>` (see `isVariable`). A `key=value` token is
+ * always `key=<*>`, and `key:value` too when the value is a variable: the key is kept, so that pairs
+ * stay told apart by their keys. A unit
  * after a number joins it (`403 bytes`, `1.2 KB`), and a run of variables is one variable: lists
  * (`blk_1 blk_2 ...`) and `1190 bytes (1.16 KB)` against `403 bytes` vary in length, not in kind.
  * No regex, and a token is copied only when it is kept: this is the miner's hot path.
@@ -320,7 +321,8 @@ export function tokenize(message: string, maxTokens = 120): string[] {
     if (lastBare && at - start <= 9 && isUnit(message, start, at)) continue;
     const valueStart = valueStartOf(message, start, at);
     if (valueStart !== NOT_KEYED && valueStart < at) {
-      if (isVariable(message, valueStart, at)) {
+      // `key=%s`: what follows `=` is a value; after `:` only if it looks like one (`type:create`).
+      if (message.charCodeAt(valueStart - 1) === 61 || isVariable(message, valueStart, at)) {
         tokens.push(`${message.slice(start, valueStart)}${WILDCARD}`);
         lastBare = false;
         continue;
