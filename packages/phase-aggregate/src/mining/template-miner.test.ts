@@ -98,10 +98,10 @@ describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
       'size',
       '<*>',
       'free',
-      '<*>',
+      '<*>)',
     ]);
     const kernel = await loghubMessage('Linux', '(order 9: 4096 bytes)');
-    expect(tokenize(kernel)).toEqual(['PID', 'hash', 'table', 'entries:', '<*>', '(order', '<*>']);
+    expect(tokenize(kernel)).toEqual(['PID', 'hash', 'table', 'entries:', '<*>', '(order', '<*>)']);
   });
 
   it('takes an empty field for an empty value', async () => {
@@ -110,15 +110,16 @@ describe('the miner rules, on real Loghub lines and on synthetic ones', () => {
     expect(tokenize(unresolved)).toEqual(['connection', 'from', '<*>', 'at', '<*>']);
     expect(tokenize(resolved)).toEqual(tokenize(unresolved));
     expect(new Set(clusterIds([resolved, unresolved])).size).toBe(1);
+    // An empty field is a value; brackets around a value stay text.
     expect(tokenize("user '' logged in, groups [] and {}")).toEqual([
       'user',
       '<*>',
       'logged',
       'in,',
       'groups',
-      '<*>',
+      '[<*>]',
       'and',
-      '<*>',
+      '{<*>}',
     ]);
   });
 

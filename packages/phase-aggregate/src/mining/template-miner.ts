@@ -300,16 +300,34 @@ function isVariable(text: string, start: number, end: number): boolean {
   return isPathOrUrl(text, coreStart, coreEnd) || isHostName(text, coreStart, coreEnd);
 }
 
+function isOpenBracket(code: number): boolean {
+  return code === 40 || code === 91 || code === 123;
+}
+
+function isCloseBracket(code: number): boolean {
+  return code === 41 || code === 93 || code === 125;
+}
+
+/** Where the closing brackets at the end of `text[start, end)` start (`10)`, `KB)]`). */
+function closingBracketsStart(text: string, start: number, end: number): number {
+  let close = end;
+  while (close > start && isCloseBracket(text.charCodeAt(close - 1))) close -= 1;
+  return close;
+}
+
 /**
  * Splits on white space and masks variables as `<*>` (see `isVariable`). A `key=value` token is
  * always `key=<*>`, and `key:value` too when the value is a variable: the key is kept, so that pairs
- * stay told apart by their keys. A unit
- * after a number joins it (`403 bytes`, `1.2 KB`), and a run of variables is one variable: lists
- * (`blk_1 blk_2 ...`) and `1190 bytes (1.16 KB)` against `403 bytes` vary in length, not in kind.
- * No regex, and a token is copied only when it is kept: this is the miner's hot path.
+ * stay told apart by their keys. Brackets around a variable stay text (`(size <*>)`, `[<*>]`), so a
+ * template reads balanced. A unit after a number joins it (`403 bytes`, `1.2 KB`), and a run of
+ * variables is one variable, a bracketed value right after a value included: lists (`blk_1 blk_2`),
+ * `1190 bytes (1.16 KB)` against `403 bytes`, `10.0.0.1 (host.example.com)` against `10.0.0.1 ()`
+ * vary in length, not in kind. No regex, and a token is copied only when it is kept: this is the
+ * miner's hot path.
  */
 export function tokenize(message: string, maxTokens = 120): string[] {
   const tokens: string[] = [];
+  // The last token pushed is a bare `<*>`, which a following variable joins.
   let lastBare = false;
   const length = message.length;
   let at = 0;
@@ -318,24 +336,61 @@ export function tokenize(message: string, maxTokens = 120): string[] {
     if (at >= length) break;
     const start = at;
     while (at < length && !isSpace(message.charCodeAt(at))) at += 1;
-    if (lastBare && at - start <= 9 && isUnit(message, start, at)) continue;
+    if (lastBare && at - start <= 9 && isUnit(message, start, at)) {
+      const close = closingBracketsStart(message, start, at);
+      if (close < at) {
+        tokens[tokens.length - 1] = `${WILDCARD}${message.slice(close, at)}`;
+        lastBare = false;
+      }
+      continue;
+    }
     const valueStart = valueStartOf(message, start, at);
     if (valueStart !== NOT_KEYED && valueStart < at) {
       // `key=%s`: what follows `=` is a value; after `:` only if it looks like one (`type:create`).
       if (message.charCodeAt(valueStart - 1) === 61 || isVariable(message, valueStart, at)) {
-        tokens.push(`${message.slice(start, valueStart)}${WILDCARD}`);
+        const close = closingBracketsStart(message, valueStart, at);
+        tokens.push(`${message.slice(start, valueStart)}${WILDCARD}${message.slice(close, at)}`);
         lastBare = false;
         continue;
       }
     } else if (isVariable(message, start, at) || isDateWord(message, start, at)) {
-      if (!lastBare) tokens.push(WILDCARD);
-      lastBare = true;
+      let open = start;
+      while (open < at && isOpenBracket(message.charCodeAt(open))) open += 1;
+      const close = closingBracketsStart(message, open, at);
+      if (lastBare && open > start) {
+        // A bracketed value right after a value annotates it: `(1.16 KB)`, `(host.example.com)`, `()`.
+        if (close < at) continue;
+        const next = nextTokenEnd(message, at);
+        if (next !== undefined && next.end - next.start <= 9 && isUnit(message, next.start, next.end)) {
+          if (closingBracketsStart(message, next.start, next.end) < next.end) {
+            at = next.end;
+            continue;
+          }
+        }
+      }
+      if (open === start && close === at) {
+        if (!lastBare) tokens.push(WILDCARD);
+        lastBare = true;
+      } else {
+        tokens.push(`${message.slice(start, open)}${WILDCARD}${message.slice(close, at)}`);
+        lastBare = false;
+      }
       continue;
     }
     tokens.push(message.slice(start, at));
     lastBare = false;
   }
   return tokens;
+}
+
+/** The token after position `from`, if any. */
+function nextTokenEnd(message: string, from: number): { start: number; end: number } | undefined {
+  let start = from;
+  while (start < message.length && isSpace(message.charCodeAt(start))) start += 1;
+  if (start >= message.length) return undefined;
+  let end = start;
+  while (end < message.length && !isSpace(message.charCodeAt(end))) end += 1;
+  return { start, end };
 }
 
 export class TemplateMiner {
