@@ -33,8 +33,7 @@ export function plexLine(
   return `${timestamp} (${thread}) :  ${level} (${source}) - ${message}`;
 }
 
-/** The workspace's shared/ folder, beside the repository (as in CI). */
-export const SHARED_DIR =
-  process.env.RATCHET_SHARED_DIR ?? fileURLToPath(new URL('../../../../shared/', import.meta.url));
-export const PLEX_SAMPLES_DIR = join(SHARED_DIR, 'plex', 'samples');
-export const LOGHUB_DIR = join(SHARED_DIR, 'loghub');
+/** The repository's fixtures/ folder: real Plex plug-in log excerpts and Loghub-2k. */
+const FIXTURES_DIR = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
+export const PLEX_SAMPLES_DIR = join(FIXTURES_DIR, 'plex-logs');
+export const LOGHUB_DIR = join(FIXTURES_DIR, 'loghub');

@@ -18,28 +18,33 @@ describe('the fast path for plain records', () => {
     }
   });
 
-  it('gives exactly the result of the full path on a generated busy log, with and without a window', async () => {
-    const dir = await testdir();
-    const path = join(dir, 'com.plexapp.agents.simdb.log');
-    const generated = generatePlexLog(path, 2 * 1024 * 1024, 7);
-    const fast = await aggregatePlexLogs({ paths: [path] });
-    expect(fast).toEqual(await fullPathOnly([path]));
-    expect(fast.metrics).toMatchObject({
-      searchOps: generated.searchOps,
-      updateOps: generated.updateOps,
-      urlErrors: generated.urlErrors,
-      modelErrors: generated.modelErrors,
-      exceptions: generated.exceptions,
+  for (const profile of ['errors2', 'errors10'] as const) {
+    it(`gives exactly the result of the full path on a generated busy log (${profile}), with and without a window`, async () => {
+      const dir = await testdir();
+      const path = join(dir, 'com.plexapp.agents.simdb.log');
+      const generated = generatePlexLog(path, 2 * 1024 * 1024, profile, 7);
+      const fast = await aggregatePlexLogs({ paths: [path] });
+      expect(fast).toEqual(await fullPathOnly([path]));
+      expect(fast.metrics).toMatchObject({
+        searchOps: generated.searchOps,
+        updateOps: generated.updateOps,
+        urlErrors: generated.urlErrors,
+        modelErrors: generated.modelErrors,
+        exceptions: generated.exceptions,
+        errorRecords: generated.errorRecords,
+      });
+      const window = {
+        start: new Date(2026, 0, 1, 0, 1).toISOString(),
+        end: new Date(2026, 0, 1, 0, 3).toISOString(),
+      };
+      const windowed = await aggregatePlexLogs({ paths: [path], window });
+      expect(windowed.metrics.records).toBeGreaterThan(0);
+      expect(windowed.metrics.records).toBeLessThan(fast.metrics.records ?? 0);
+      expect(windowed).toEqual(await fullPathOnly([path], { window }));
+      for (const chunkBytes of [97, 4096])
+        expect(await bytePath([path], chunkBytes), `${chunkBytes}-byte chunks`).toEqual(fast);
     });
-    const window = {
-      start: new Date(2026, 0, 1, 0, 1).toISOString(),
-      end: new Date(2026, 0, 1, 0, 3).toISOString(),
-    };
-    const windowed = await aggregatePlexLogs({ paths: [path], window });
-    expect(windowed.metrics.records).toBeGreaterThan(0);
-    expect(windowed.metrics.records).toBeLessThan(fast.metrics.records ?? 0);
-    expect(windowed).toEqual(await fullPathOnly([path], { window }));
-  });
+  }
 });
 
 /** The measurement through the byte path with a given read chunk size (to cut lines at every place). */

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { TemplateMiner } from '../mining/template-miner.js';
 import { discoverLogFiles } from '../reading/discover.js';
 import { type ReadProblem, readLines } from '../reading/line-reader.js';
-import { computeRates, detach } from './plex-aggregator.js';
+import { detach } from './detach.js';
+import { computeRates } from './rates/compute-rates.js';
 
 export interface GenericMetricRule {
   name: string;

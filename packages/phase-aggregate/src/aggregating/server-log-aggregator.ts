@@ -1,7 +1,8 @@
 import { parsePlexLine, plexTimestampToIso, redactSecrets } from '@ratchet/plex';
 import { TemplateMiner } from '../mining/template-miner.js';
 import type { ReadProblem, ReadStats } from '../reading/line-reader.js';
-import { detach, type PlexWindow } from './plex-aggregator.js';
+import { detach } from './detach.js';
+import type { PlexWindow } from './record-state/window.js';
 
 const ERROR_LEVELS = new Set(['ERROR', 'CRITICAL', 'FATAL']);
 const MAX_TEMPLATES_LISTED = 20;

@@ -70,7 +70,7 @@ describe('ratchet aggregate --preset generic', () => {
     expect(document.errorTypes).toHaveLength(1);
     expect(document.errorTypes[0]).toMatchObject({
       count: 2,
-      template: 'upstream timeout after <*> s',
+      template: 'upstream timeout after <*>',
       items: ['a2'],
     });
   });

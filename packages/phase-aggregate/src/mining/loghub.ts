@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * The header formats of the Loghub-2k systems (shared/loghub/README.md) as line-format regexes with
+ * The header formats of the Loghub-2k systems (fixtures/loghub/README.md) as line-format regexes with
  * a `message` group: the standard setup of the benchmark, given to the miner like `--line-format`.
  */
 export const LOGHUB_LINE_FORMATS: Readonly<Record<string, string>> = {

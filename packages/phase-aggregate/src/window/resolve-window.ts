@@ -1,7 +1,7 @@
 import type { TimeWindow } from '@ratchet/core';
 import { RatchetError } from '@ratchet/core';
 import { toPlexTimestamp } from '@ratchet/plex';
-import type { PlexWindow } from '../aggregating/plex-aggregator.js';
+import type { PlexWindow } from '../aggregating/record-state/window.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
 const UNIT_MS: Record<string, number> = {

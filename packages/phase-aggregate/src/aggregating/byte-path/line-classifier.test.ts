@@ -7,10 +7,11 @@ import {
   UPDATE_REQUEST_MARKER,
 } from '@ratchet/plex';
 import { describe, expect, it } from 'vitest';
-import { readLines } from '../reading/line-reader.js';
-import { plexLine, testdir } from '../testdir.test-helpers.js';
-import { aggregatePlexLogs } from './aggregate-logs.js';
-import { fullPathOnly } from './full-path.test-helpers.js';
+import { readLines } from '../../reading/line-reader.js';
+import { plexLine, testdir } from '../../testdir.test-helpers.js';
+import { aggregatePlexLogs } from '../aggregate-logs.js';
+import { fullPathOnly } from '../full-path.test-helpers.js';
+import { PlexAggregator } from '../plex-aggregator.js';
 import {
   OPERATION_LOADING_MODEL,
   OPERATION_NONE,
@@ -18,7 +19,6 @@ import {
   OPERATION_UPDATE,
   PlexLineClassifier,
 } from './line-classifier.js';
-import { PlexAggregator } from './plex-aggregator.js';
 
 /** A small deterministic generator (mulberry32), so that failures can be replayed. */
 function random(seed: number): () => number {

@@ -10,7 +10,7 @@ import {
   URL_ERROR_PREFIX,
   URLOPEN_ERROR_MARKER,
 } from '@ratchet/plex';
-import { compileRules } from './rules.js';
+import { compileRules } from '../rules.js';
 
 /*
  * The stateless half of the byte path: parses the framework's file-handler header on the bytes of a
