@@ -145,8 +145,9 @@ describe('the loop engine', () => {
     expect(outcomes(resumed.decisionLog)).toEqual(['slow:MONITOR', 'slow:KEEP']);
     expect(system.calls.implement).toBe(1);
     // The retest is given the earlier MONITOR result of the fix, to add to its evidence.
+    // The first test has no earlier result: the engine passes none.
     expect(system.previousSeen).toEqual([
-      [],
+      undefined,
       [
         expect.objectContaining({
           decision: 'MONITOR',
