@@ -29,3 +29,4 @@ export * from './state/lock.js';
 export * from './state/run-store.js';
 export * from './stats/index.js';
 export * from './util/redact.js';
+export * from './util/escape-control.js';

@@ -1,5 +1,5 @@
-import { lstat, mkdir, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, lstat, mkdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type AppliedFix,
   type Change,
@@ -12,18 +12,26 @@ import {
   RatchetError,
 } from '@ratchet/core';
 import { createTwoFilesPatch } from 'diff';
-import { runArgv } from '../actions/command.js';
-import { isContentAction, readText, transformContent } from '../actions/content.js';
+import { minimalEnv, runArgv } from '../actions/command.js';
+import { isContentAction, readTextAt, transformContent } from '../actions/content.js';
 import { type CommandAction, type KnownAction, parseActions } from '../actions/schemas.js';
 import { type ApprovalTerminal, askApproval, processTerminal } from '../approval/ask-approval.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { writeChildAtomic } from '../fs/atomic-write.js';
+import {
+  changedSincePlanning,
+  identityOf,
+  lstatChild,
+  sameIdentity,
+  withFolder,
+  withParent,
+} from '../fs/confined.js';
 import { sha256, sha256File } from '../fs/hash.js';
-import { moveTree } from '../fs/move.js';
+import { hardLinkRefused, moveChild } from '../fs/move.js';
 import type { ResolvedImplementOptions } from '../options/options.js';
 import { type ImplementationRecord, writeImplementationReport } from '../report/write-report.js';
 import { redact } from '../restart/redact.js';
 import { restartServer } from '../restart/restart-server.js';
-import { resolveRoots } from '../safety/resolve-target.js';
+import { resolveRoots, resolveTarget } from '../safety/resolve-target.js';
 import { backupTargets } from '../transaction/backup.js';
 import { faultPoint } from '../transaction/fault-injection.js';
 import { acquireLock } from '../transaction/lock.js';
@@ -36,7 +44,12 @@ import {
   readStartedActions,
   writeManifest,
 } from '../transaction/manifest.js';
-import { describeMismatch, restoreTargets } from '../transaction/restore.js';
+import {
+  clearSpecialModes,
+  describeMismatch,
+  findSpecialModes,
+  restoreTargets,
+} from '../transaction/restore.js';
 import { actionFailed, actionLabel, type Plan, type PlannedStep, planFix, previewDiff } from './plan.js';
 
 export interface ImplementPhaseDeps {
@@ -69,6 +82,16 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** The bytes backed up must be those the plan (and the approval) saw. */
+function refuseChangedSincePlanning(targets: Manifest['targets'], plan: Plan): void {
+  for (const target of targets) {
+    const planned = plan.plannedHashes.get(target.path);
+    if (planned !== undefined && target.sha256 !== planned) {
+      throw changedSincePlanning(target.path, 'its content is not what was planned (and approved)');
+    }
+  }
+}
+
 export class FileImplementPhase implements ImplementPhase {
   readonly name = 'implement';
   private readonly options: ResolvedImplementOptions;
@@ -89,6 +112,24 @@ export class FileImplementPhase implements ImplementPhase {
     return redact(text, this.options.token);
   }
 
+  private commandEnv(): Record<string, string> {
+    return minimalEnv(this.options.commands.env);
+  }
+
+  /** `command` actions run only when the config allows them (an external diagnoser may propose any). */
+  private refuseCommandsUnlessAllowed(fix: Fix, actions: readonly KnownAction[]): void {
+    const index = actions.findIndex((action) => action.type === 'command');
+    if (index === -1 || this.options.commands.allow) return;
+    throw new RatchetError(
+      'ACTION_REFUSED',
+      `fix '${fix.id}': actions[${index}] is a command, and commands are not allowed by the config`,
+      {
+        hint: 'A command can change anything; allow them with with: { commands: { allow: true } } for the implement phase.',
+        details: { fixId: fix.id, action: index },
+      },
+    );
+  }
+
   private async scope() {
     const roots = await resolveRoots(this.options.roots);
     return { roots, baseDir: this.options.baseDir };
@@ -100,6 +141,7 @@ export class FileImplementPhase implements ImplementPhase {
     const { fix } = input;
     const dryRun = input.dryRun ?? this.settings.dryRun === true;
     const actions = parseActions(fix.id, fix.actions);
+    this.refuseCommandsUnlessAllowed(fix, actions);
     if (!dryRun) await this.refuseIfApplied(fix, ctx);
     const plan = await planFix(fix.id, actions, await this.scope(), this.options.restart !== undefined);
 
@@ -157,7 +199,10 @@ export class FileImplementPhase implements ImplementPhase {
       // A finished attempt's backups are kept, renamed, never deleted.
       await rename(folder, `${folder}.${new Date().toISOString().replace(/[:.]/g, '-')}`);
     }
-    await mkdir(folder, { recursive: true });
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    // Backups hold copies of files other users must not read or run: root (the owner) only.
+    await chmod(join(folder, '..'), 0o700);
+    await chmod(folder, 0o700);
     return folder;
   }
 
@@ -173,7 +218,14 @@ export class FileImplementPhase implements ImplementPhase {
     let targets: Manifest['targets'];
     try {
       targets = await backupTargets(folder, plan.targets);
+      refuseChangedSincePlanning(targets, plan);
     } catch (error) {
+      if (isRatchetError(error) && error.code === 'ACTION_REFUSED')
+        throw new RatchetError('ACTION_REFUSED', `fix '${fix.id}': ${error.message}; nothing was changed`, {
+          ...(error.hint ? { hint: error.hint } : {}),
+          cause: error,
+          details: { fixId: fix.id, backups: folder },
+        });
       throw new RatchetError(
         'ACTION_FAILED',
         `fix '${fix.id}': backing up the targets failed, nothing was changed: ${describeError(error)}`,
@@ -282,63 +334,91 @@ export class FileImplementPhase implements ImplementPhase {
     const { action, path } = step;
     try {
       if (isContentAction(action) && path) {
-        const before = await readText(path);
-        const after = transformContent(action, before);
         const target = manifest.targets.find((candidate) => candidate.path === path);
-        const stat = await lstat(path).catch(() => undefined);
-        const owner = stat
-          ? { uid: stat.uid, gid: stat.gid }
-          : target?.uid !== undefined && target.gid !== undefined
-            ? { uid: target.uid, gid: target.gid }
-            : {};
-        if (!stat) await mkdir(join(path, '..'), { recursive: true });
-        await writeFileAtomic(path, after, { mode: stat ? stat.mode & 0o7777 : 0o644, ...owner });
-        return {
-          action: action.type,
+        return await withParent(
           path,
-          description: this.describe(action),
-          hashBefore: before === undefined ? null : sha256(before),
-          hashAfter: sha256(after),
-          diff: this.redact(diffOrNote(path, before, after)),
-        };
+          target?.parents ?? step.parents,
+          async (dir, name) => {
+            const stat = await lstatChild(dir, name);
+            if (stat && !stat.isFile()) throw new Error('it is not a regular file');
+            if (stat && stat.nlink > 1n) throw hardLinkRefused(path, Number(stat.nlink));
+            const before = stat ? await readTextAt(dir.child(name)) : undefined;
+            const after = transformContent(action, before);
+            const owner = stat
+              ? { uid: Number(stat.uid), gid: Number(stat.gid) }
+              : target?.uid !== undefined && target.gid !== undefined
+                ? { uid: target.uid, gid: target.gid }
+                : {};
+            await writeChildAtomic(dir, name, after, {
+              mode: stat ? Number(stat.mode & 0o7777n) : 0o644,
+              ...owner,
+            });
+            return {
+              action: action.type,
+              path,
+              description: this.describe(action),
+              hashBefore: before === undefined ? null : sha256(before),
+              hashAfter: sha256(after),
+              diff: this.redact(diffOrNote(path, before, after)),
+            };
+          },
+          { create: true },
+        );
       }
       if (action.type === 'delete' && path) {
         const index = manifest.targets.findIndex((candidate) => candidate.path === path);
         const target = manifest.targets[index];
-        if (!target || !(await exists(path)))
+        const absent: Change = {
+          action: 'delete',
+          path,
+          description: 'already absent; nothing to delete',
+          hashBefore: null,
+          hashAfter: null,
+        };
+        if (!target) return absent;
+        return await withParent(path, target.parents, async (dir, name) => {
+          const stat = await lstatChild(dir, name);
+          if (!stat) return absent;
+          if (target.identity && !sameIdentity(identityOf(stat), target.identity))
+            throw changedSincePlanning(path, 'another file or folder is in its place');
+          if (stat.isDirectory()) {
+            const backup = join(folder, target.backup ?? `trees/${index}`);
+            await withParent(backup, undefined, (backups, backupName) =>
+              moveChild(dir, name, backups, backupName),
+            );
+            // A moved folder keeps its files' modes; setuid and setgid are recorded, then cleared.
+            target.specialModes = await findSpecialModes(backup);
+            await writeManifest(folder, manifest);
+            await clearSpecialModes(backup, target.specialModes);
+            return {
+              action: 'delete',
+              path,
+              description: 'folder moved into the backup',
+              hashBefore: target.sha256,
+              hashAfter: null,
+            };
+          }
+          await unlink(dir.child(name));
+          await dir.sync();
           return {
             action: 'delete',
             path,
-            description: 'already absent; nothing to delete',
-            hashBefore: null,
-            hashAfter: null,
-          };
-        const stat = await lstat(path);
-        if (stat.isDirectory()) {
-          await moveTree(path, join(folder, target.backup ?? `trees/${index}`));
-          return {
-            action: 'delete',
-            path,
-            description: 'folder moved into the backup',
+            description: 'file removed (a copy is in the backup)',
             hashBefore: target.sha256,
             hashAfter: null,
           };
-        }
-        await rm(path);
-        return {
-          action: 'delete',
-          path,
-          description: 'file removed (a copy is in the backup)',
-          hashBefore: target.sha256,
-          hashAfter: null,
-        };
+        });
       }
       if (action.type === 'command') {
-        await runArgv(action.argv, {
-          ...(path ? { cwd: path } : {}),
-          ...(action.timeoutMs ? { timeoutMs: action.timeoutMs } : {}),
-          signal: ctx.signal,
-        });
+        const run = (cwd: string | undefined) =>
+          runArgv(action.argv, {
+            ...(cwd ? { cwd } : {}),
+            env: this.commandEnv(),
+            ...(action.timeoutMs ? { timeoutMs: action.timeoutMs } : {}),
+            signal: ctx.signal,
+          });
+        if (path) await withFolder(path, step.parents, (dir) => run(dir.self));
+        else await run(undefined);
         return {
           action: 'command',
           ...(path ? { path } : {}),
@@ -499,10 +579,17 @@ export class FileImplementPhase implements ImplementPhase {
         continue;
       }
       try {
-        await runArgv(command.undo, {
-          cwd: resolve(this.options.baseDir, command.cwd ?? '.'),
-          ...(command.timeoutMs ? { timeoutMs: command.timeoutMs } : {}),
+        const scope = await this.scope();
+        const cwd = await resolveTarget(command.cwd ?? scope.baseDir, scope, `actions[${index}] (undo)`, {
+          allowRoot: true,
         });
+        await withFolder(cwd, undefined, (dir) =>
+          runArgv(command.undo as string[], {
+            cwd: dir.self,
+            env: this.commandEnv(),
+            ...(command.timeoutMs ? { timeoutMs: command.timeoutMs } : {}),
+          }),
+        );
       } catch (error) {
         problems.push(`undo of actions[${index}] failed: ${this.redact((error as Error).message)}`);
       }

@@ -1,4 +1,7 @@
 import { lstat } from 'node:fs/promises';
+import { sha256 } from '../fs/hash.js';
+import { type Identity, identityOf, recordParents } from '../fs/confined.js';
+import { hardLinkRefused } from '../fs/move.js';
 import { join } from 'node:path';
 import { RatchetError } from '@ratchet/core';
 import { createTwoFilesPatch } from 'diff';
@@ -12,6 +15,8 @@ export interface PlannedStep {
   action: KnownAction;
   /** The resolved real path the action changes (the cwd for a command). */
   path?: string;
+  /** The folders leading to `path` as planned (device and inode), checked again when it runs. */
+  parents?: Identity[];
 }
 
 export interface FilePreview {
@@ -27,6 +32,8 @@ export interface Plan {
   targets: TargetRequest[];
   /** Per touched path, the content before and after the whole fix, as far as it can be foreseen. */
   previews: FilePreview[];
+  /** Per file target, the sha256 of the bytes the plan (and the approval) saw. */
+  plannedHashes: Map<string, string>;
 }
 
 export function actionLabel(step: { index: number; action: { type: string } }): string {
@@ -157,7 +164,7 @@ export async function planFix(
         throw actionFailed(fixId, step, (error as Error).message, error);
       }
       entry.kind = 'file';
-      if (!targets.has(path)) targets.set(path, { path, deleting: false });
+      if (!targets.has(path)) targets.set(path, { path, deleting: false, parents: [] });
     } else if (action.type === 'delete') {
       const entry = await load(step, path, false);
       if (entry.kind === 'absent') continue;
@@ -165,8 +172,15 @@ export async function planFix(
         throw actionFailed(fixId, step, 'the target is neither a file nor a folder');
       entry.kind = 'absent';
       entry.text = undefined;
-      targets.set(path, { path, deleting: true });
+      targets.set(path, { path, deleting: true, parents: [] });
     }
+  }
+
+  for (const target of targets.values()) await recordIdentity(fixId, target);
+  for (const step of steps) if (step.path) step.parents = await recordParents(step.path);
+  const plannedHashes = new Map<string, string>();
+  for (const [path, before] of original) {
+    if (before.kind === 'file' && before.text !== undefined) plannedHashes.set(path, sha256(before.text));
   }
 
   const previews: FilePreview[] = [];
@@ -179,7 +193,22 @@ export async function planFix(
       beforeKind: before.kind === 'other' ? 'file' : before.kind,
     });
   }
-  return { steps, targets: [...targets.values()], previews };
+  return { steps, targets: [...targets.values()], previews, plannedHashes };
+}
+
+/** Records where the target is (every folder on the way, and itself); refuses a hard-linked file. */
+async function recordIdentity(fixId: string, target: TargetRequest): Promise<void> {
+  target.parents = await recordParents(target.path);
+  const stat = await lstat(target.path, { bigint: true }).catch(() => undefined);
+  if (!stat) return;
+  if (stat.isFile() && stat.nlink > 1n) {
+    const refused = hardLinkRefused(target.path, Number(stat.nlink));
+    throw new RatchetError('ACTION_REFUSED', `fix '${fixId}': ${refused.message}`, {
+      ...(refused.hint ? { hint: refused.hint } : {}),
+      details: refused.details ?? {},
+    });
+  }
+  target.identity = identityOf(stat);
 }
 
 export function previewDiff(preview: FilePreview): string | undefined {
