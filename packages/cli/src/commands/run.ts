@@ -15,6 +15,7 @@ import { EXIT } from '../exit-codes.js';
 import { CLI_FILE } from '../paths.js';
 import { ProgressDisplay } from '../ui/progress.js';
 import { summarize } from '../ui/summary.js';
+import { outDirOf, refuseOutputInsideRoots } from './overlap.js';
 
 export interface RunFlags {
   config?: string;
@@ -75,6 +76,7 @@ export async function executeRun(
   mode: 'start' | 'resume',
   flags: RunFlags & { outDir?: string },
 ): Promise<{ outcome: RunOutcome; state: LoopState; outDir: string }> {
+  refuseOutputInsideRoots(loaded, outDirOf(loaded, flags.outDir));
   const progress = new ProgressDisplay();
   const stop = installStopHandlers(progress);
   try {

@@ -7,7 +7,9 @@ const CONTROL_WITH_LINES = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202
 
 function visible(char: string): string {
   const code = char.charCodeAt(0);
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /**

@@ -22,7 +22,11 @@ let folder: TestFolder;
 afterEach(() => folder?.cleanup());
 
 function phaseFor(options: Record<string, unknown> = {}, settings: Record<string, unknown> = {}, deps = {}) {
-  return createImplementPhase({ roots: ['system'], commands: { allow: true }, ...options }, factoryContext(folder.root, settings), deps);
+  return createImplementPhase(
+    { roots: ['system'], commands: { allow: true }, ...options },
+    factoryContext(folder.root, settings),
+    deps,
+  );
 }
 
 describe('the implement phase applies each action to real files', () => {
@@ -145,7 +149,10 @@ describe('the implement phase applies each action to real files', () => {
     } finally {
       delete process.env.PLEX_TOKEN_FOR_TEST;
     }
-    const env = JSON.parse(await readFile(join(folder.system, 'work/env.json'), 'utf8')) as Record<string, string>;
+    const env = JSON.parse(await readFile(join(folder.system, 'work/env.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     expect(Object.keys(env).sort()).toEqual(['AGENT_MODE', 'LANG', 'PATH']);
     expect(env.AGENT_MODE).toBe('safe');
     expect(env.PLEX_TOKEN_FOR_TEST).toBeUndefined();

@@ -1,5 +1,5 @@
 import { chmod, lstat, mkdir, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   type AppliedFix,
   type Change,
@@ -31,7 +31,12 @@ import type { ResolvedImplementOptions } from '../options/options.js';
 import { type ImplementationRecord, writeImplementationReport } from '../report/write-report.js';
 import { redact } from '../restart/redact.js';
 import { restartServer } from '../restart/restart-server.js';
-import { resolveRoots, resolveTarget } from '../safety/resolve-target.js';
+import {
+  isInside,
+  realPathOfDeepestAncestor,
+  resolveRoots,
+  resolveTarget,
+} from '../safety/resolve-target.js';
 import { backupTargets } from '../transaction/backup.js';
 import { faultPoint } from '../transaction/fault-injection.js';
 import { acquireLock } from '../transaction/lock.js';
@@ -80,6 +85,22 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Ratchet's own state must be out of reach of the fixes it applies (and the other way round). */
+async function refuseOutputInRoots(outDir: string, roots: readonly string[]): Promise<void> {
+  const out = await realPathOfDeepestAncestor(resolve(outDir));
+  const root = roots.find((candidate) => isInside(candidate, out) || isInside(out, candidate));
+  if (root) {
+    throw new RatchetError(
+      'ACTION_REFUSED',
+      `the output folder ${out} and the implement root ${root} overlap`,
+      {
+        hint: "Put the output folder outside every root: a fix could otherwise rewrite Ratchet's own state.",
+        details: { outDir: out, root },
+      },
+    );
+  }
 }
 
 /** The bytes backed up must be those the plan (and the approval) saw. */
@@ -143,7 +164,9 @@ export class FileImplementPhase implements ImplementPhase {
     const actions = parseActions(fix.id, fix.actions);
     this.refuseCommandsUnlessAllowed(fix, actions);
     if (!dryRun) await this.refuseIfApplied(fix, ctx);
-    const plan = await planFix(fix.id, actions, await this.scope(), this.options.restart !== undefined);
+    const scope = await this.scope();
+    await refuseOutputInRoots(ctx.outDir, scope.roots);
+    const plan = await planFix(fix.id, actions, scope, this.options.restart !== undefined);
 
     if (dryRun) {
       const applied = this.dryRunResult(fix, plan, started);

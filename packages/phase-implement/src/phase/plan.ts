@@ -1,12 +1,12 @@
 import { lstat } from 'node:fs/promises';
-import { sha256 } from '../fs/hash.js';
-import { type Identity, identityOf, recordParents } from '../fs/confined.js';
-import { hardLinkRefused } from '../fs/move.js';
 import { join } from 'node:path';
 import { RatchetError } from '@ratchet/core';
 import { createTwoFilesPatch } from 'diff';
 import { isContentAction, readText, transformContent } from '../actions/content.js';
 import type { KnownAction } from '../actions/schemas.js';
+import { type Identity, identityOf, recordParents } from '../fs/confined.js';
+import { sha256 } from '../fs/hash.js';
+import { hardLinkRefused } from '../fs/move.js';
 import { resolveTarget, type TargetScope } from '../safety/resolve-target.js';
 import type { TargetRequest } from '../transaction/backup.js';
 

@@ -70,7 +70,10 @@ export async function backupTargets(
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       const missing = request.path.split('/').slice(parents.length, -1);
       const createdDirs = missing.map((_, at) =>
-        request.path.split('/').slice(0, parents.length + at + 1).join('/'),
+        request.path
+          .split('/')
+          .slice(0, parents.length + at + 1)
+          .join('/'),
       );
       targets.push({ path: request.path, kind: 'absent', sha256: null, mode: null, createdDirs, parents });
       continue;
@@ -81,7 +84,14 @@ export async function backupTargets(
       const stat = await lstatChild(dir, name);
       if (!stat) {
         if (request.identity) throw changed(request.path, 'it is gone');
-        targets.push({ path: request.path, kind: 'absent', sha256: null, mode: null, createdDirs: [], parents });
+        targets.push({
+          path: request.path,
+          kind: 'absent',
+          sha256: null,
+          mode: null,
+          createdDirs: [],
+          parents,
+        });
         continue;
       }
       const identity = identityOf(stat);
