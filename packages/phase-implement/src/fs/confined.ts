@@ -84,8 +84,10 @@ export async function openChildDir(parent: OpenDir, name: string, expected?: Ide
     handle = await open(parent.child(name), DIR_FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw changedSincePlanning(path, 'it is a symbolic link now');
-    if (code === 'ENOTDIR') throw changedSincePlanning(path, 'it is not a folder any more');
+    if (code === 'ELOOP' || code === 'ENOTDIR') {
+      const link = (await lstat(parent.child(name)).catch(() => undefined))?.isSymbolicLink();
+      throw changedSincePlanning(path, link ? 'it is a symbolic link now' : 'it is not a folder any more');
+    }
     throw error;
   }
   const dir = new OpenDir(handle, path);

@@ -395,6 +395,9 @@ export class FixTransaction {
       try {
         problems = await this.restore(folder, manifest, ctx, started);
       } catch (error) {
+        // The manifest stays `applied` (it is not rolled back) and says why, for the user and resume.
+        manifest.error = `rollback failed: ${this.redact(describeError(error))}`;
+        await writeManifest(folder, manifest);
         throw new RatchetError(
           'ROLLBACK_FAILED',
           `fix '${applied.fixId}': ${this.redact(describeError(error))}`,
