@@ -17,6 +17,20 @@ const PROC_FD = '/proc/self/fd';
 const HAS_PROC_FD = process.platform === 'linux' && existsSync(PROC_FD);
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/**
+ * Linux's O_PATH (not in fs.constants): a folder the process may cross but not list (mode --x, as
+ * some data folders are for the plex user) can still be opened, to walk through it.
+ */
+const O_PATH = 0o10000000;
+
+async function openDirectory(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, DIR_FLAGS);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EACCES' || !HAS_PROC_FD) throw error;
+    return open(path, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  }
+}
 export const READ_NOFOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 /** Create a new file, never through an existing name or link. */
 export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -81,7 +95,7 @@ export async function openChildDir(parent: OpenDir, name: string, expected?: Ide
   const path = join(parent.path, name);
   let handle: FileHandle;
   try {
-    handle = await open(parent.child(name), DIR_FLAGS);
+    handle = await openDirectory(parent.child(name));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP' || code === 'ENOTDIR') {
@@ -102,7 +116,7 @@ export async function openChildDir(parent: OpenDir, name: string, expected?: Ide
 }
 
 async function openTop(top: string, expected?: Identity): Promise<OpenDir> {
-  const handle = await open(top, DIR_FLAGS);
+  const handle = await openDirectory(top);
   const dir = new OpenDir(handle, top);
   if (expected && !sameIdentity(identityOf(await handle.stat({ bigint: true })), expected)) {
     await dir.close();
