@@ -28,5 +28,5 @@ export * from './state/journal.js';
 export * from './state/lock.js';
 export * from './state/run-store.js';
 export * from './stats/index.js';
-export * from './util/redact.js';
 export * from './util/escape-control.js';
+export * from './util/redact.js';
