@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   attachReportWriter,
+  escapeControl,
   type LoadedConfig,
   type LoopState,
   loadConfig,
@@ -129,7 +130,7 @@ export function printOutcome(
     process.stdout.write(`${JSON.stringify({ outcome: result.outcome, ...summary }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`${summary.text}\n`);
+  process.stdout.write(`${escapeControl(summary.text)}\n`);
 }
 
 export async function runCommand(flags: RunFlags): Promise<void> {

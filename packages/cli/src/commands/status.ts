@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { RunStore } from '@ratchet/core';
+import { escapeControl, RunStore } from '@ratchet/core';
 import { EXIT } from '../exit-codes.js';
 import { summarize } from '../ui/summary.js';
 
@@ -10,7 +10,9 @@ export async function statusCommand(flags: { out: string; json?: boolean }): Pro
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...summary, text: undefined }, null, 2)}\n`);
   else
     process.stdout.write(
-      `${summary.text}\nnext step: ${state.cursor.step}${state.cursor.fix ? ` (${state.cursor.fix.id})` : ''}\n`,
+      escapeControl(
+        `${summary.text}\nnext step: ${state.cursor.step}${state.cursor.fix ? ` (${state.cursor.fix.id})` : ''}\n`,
+      ),
     );
   process.exitCode = EXIT.ok;
 }
