@@ -28,7 +28,7 @@ function inside(outer: string, inner: string): boolean {
  * otherwise rewrite Ratchet's own state (run_config.json, the backups) and the next resume run it.
  */
 export function refuseOutputInsideRoots(loaded: LoadedConfig, outDir: string): void {
-  const implement = loaded.config.phases?.implement as { with?: { roots?: unknown } } | undefined;
+  const implement = loaded.resolved.phases?.implement as { with?: { roots?: unknown } } | undefined;
   const roots = implement?.with?.roots;
   if (!Array.isArray(roots)) return;
   const out = realPath(resolve(outDir));
@@ -50,5 +50,5 @@ export function refuseOutputInsideRoots(loaded: LoadedConfig, outDir: string): v
 
 /** The output folder a run would use: --out, else the config's outDir next to the config. */
 export function outDirOf(loaded: LoadedConfig, out?: string): string {
-  return resolve(out ?? resolve(loaded.configDir, loaded.config.outDir));
+  return resolve(out ?? resolve(loaded.configDir, loaded.resolved.outDir));
 }
