@@ -30,4 +30,5 @@ export * from './state/lock.js';
 export * from './state/process-identity.js';
 export * from './state/run-store.js';
 export * from './stats/index.js';
+export * from './util/escape-control.js';
 export * from './util/redact.js';

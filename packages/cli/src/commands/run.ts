@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   attachReportWriter,
+  escapeControl,
   type LoadedConfig,
   type LoopState,
   loadConfig,
@@ -16,6 +17,7 @@ import { CLI_FILE } from '../paths.js';
 import { outputClosed } from '../ui/closed-output.js';
 import { ProgressDisplay } from '../ui/progress.js';
 import { summarize } from '../ui/summary.js';
+import { outDirOf, refuseOutputInsideRoots } from './overlap.js';
 
 export interface RunFlags {
   config?: string;
@@ -76,6 +78,7 @@ export async function executeRun(
   mode: 'start' | 'resume',
   flags: RunFlags & { outDir?: string },
 ): Promise<{ outcome: RunOutcome; state: LoopState; outDir: string }> {
+  refuseOutputInsideRoots(loaded, outDirOf(loaded, flags.outDir));
   const progress = new ProgressDisplay();
   const stop = installStopHandlers(progress);
   try {
@@ -128,7 +131,7 @@ export function printOutcome(
     process.stdout.write(`${JSON.stringify({ outcome: result.outcome, ...summary }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`${summary.text}\n`);
+  process.stdout.write(`${escapeControl(summary.text)}\n`);
 }
 
 export async function runCommand(flags: RunFlags): Promise<void> {

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { isProcessAlive, RunLock, RunStore } from '@ratchet/core';
+import { escapeControl, isProcessAlive, RunLock, RunStore } from '@ratchet/core';
 import { EXIT } from '../exit-codes.js';
 import { summarize } from '../ui/summary.js';
 
@@ -18,8 +18,10 @@ export async function statusCommand(flags: { out: string; json?: boolean }): Pro
         ? '\nthe process that ran it is gone: `ratchet resume` goes on, `ratchet abandon` gives it up'
         : '';
     process.stdout.write(
-      `${summary.text}\nnext step: ${state.cursor.step}${state.cursor.fix ? ` (${state.cursor.fix.id})` : ''}` +
-        `${process_ ? `\nheld by ${process_}` : ''}${orphan}\n`,
+      escapeControl(
+        `${summary.text}\nnext step: ${state.cursor.step}${state.cursor.fix ? ` (${state.cursor.fix.id})` : ''}` +
+          `${process_ ? `\nheld by ${process_}` : ''}${orphan}\n`,
+      ),
     );
   }
   process.exitCode = EXIT.ok;

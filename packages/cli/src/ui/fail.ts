@@ -1,3 +1,4 @@
+import { escapeControl } from '@ratchet/core';
 import { EXIT } from '../exit-codes.js';
 
 /** Prints an error the way users should see it and sets the exit code; never a raw stack. */
@@ -11,8 +12,8 @@ export function failWith(error: unknown): void {
   };
   const isRatchet = e?.name === 'RatchetError';
   const message = isRatchet ? `ratchet: ${e.code}: ${e.message}` : `ratchet: ${e?.message ?? String(error)}`;
-  process.stderr.write(`${message}\n`);
-  if (isRatchet && e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+  process.stderr.write(`${escapeControl(message)}\n`);
+  if (isRatchet && e.hint) process.stderr.write(`  hint: ${escapeControl(e.hint)}\n`);
   if (!isRatchet && process.env.RATCHET_DEBUG && error instanceof Error)
     process.stderr.write(`${error.stack}\n`);
   process.exitCode = isRatchet && e.isUsageError ? EXIT.usage : EXIT.failed;

@@ -1,5 +1,4 @@
-import type { Logger, LoopEvents } from '@ratchet/core';
-import { formatNumber } from '@ratchet/core';
+import { escapeControl, formatNumber, type Logger, type LoopEvents } from '@ratchet/core';
 
 export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
@@ -23,12 +22,13 @@ export class ProgressDisplay {
   /** Prints a line above the live status line. */
   line(text: string): void {
     this.clearLive();
-    this.stream.write(`${text}\n`);
+    this.stream.write(`${escapeControl(text)}\n`);
     this.redrawLive();
   }
 
-  status(text: string): void {
+  status(raw: string): void {
     if (!this.live) return;
+    const text = escapeControl(raw, { lines: false });
     this.liveLine = text.length > 118 ? `${text.slice(0, 117)}…` : text;
     this.redrawLive();
   }

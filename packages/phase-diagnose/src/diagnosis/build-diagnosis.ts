@@ -10,7 +10,7 @@ import { compareWithPrevious } from '../compare/compare-diagnoses.js';
 import { priorityOf, type RankedFixes, rankFixes, type Thresholds } from '../ranking/rank-fixes.js';
 import type { LoadedRule } from '../rules/load-rules.js';
 import { matchRule, type RuleHit } from '../rules/match-rule.js';
-import { MissingCaptureError, renderValue, withProseDefaults } from '../rules/template.js';
+import { CaptureError, renderValue, withProseDefaults } from '../rules/template.js';
 import { describeReach, reachOf } from './operations.js';
 import { CandidateMerger, type FixCandidate, renderFix } from './render-fix.js';
 
@@ -125,7 +125,7 @@ export function explainErrorTypes(aggregate: AggregateResult, rules: ReadonlyArr
             entry.recommendations.push(recommendation.title);
         }
       } catch (error) {
-        if (!(error instanceof MissingCaptureError)) throw error;
+        if (!(error instanceof CaptureError)) throw error;
         problems.push(`rule ${hit.rule.id} skipped for ${errorType.id}: ${error.message}`);
       }
     }

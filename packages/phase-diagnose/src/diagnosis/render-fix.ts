@@ -2,7 +2,14 @@ import type { FixAction } from '@ratchet/core';
 import { PATH_CAPTURE } from '../rules/load-rules.js';
 import type { RuleHit } from '../rules/match-rule.js';
 import type { RuleFix } from '../rules/rule-schema.js';
-import { placeholdersInValue, renderText, renderValue, withProseDefaults } from '../rules/template.js';
+import {
+  type Captures,
+  placeholdersInValue,
+  renderArgv,
+  renderText,
+  renderValue,
+  withProseDefaults,
+} from '../rules/template.js';
 
 /** A fix as one rule proposes it for one hit, before hits are merged and ranked. */
 export interface FixCandidate {
@@ -19,14 +26,21 @@ export interface FixCandidate {
   targets: string[];
 }
 
+/** A `command` action's argv and undo are rendered so that no captured value becomes an option. */
+function renderAction(action: unknown, captures: Captures): FixAction {
+  const rendered = renderValue(action, captures) as FixAction & { argv?: unknown; undo?: unknown };
+  if (rendered.type !== 'command') return rendered;
+  const source = action as { argv?: unknown; undo?: unknown };
+  if (Array.isArray(source.argv)) rendered.argv = renderArgv(source.argv, captures);
+  if (Array.isArray(source.undo)) rendered.undo = renderArgv(source.undo, captures);
+  return rendered;
+}
+
 /** Actions that use {{path}} are repeated once per matching path of the error type. */
 function renderActions(actions: unknown[], hit: RuleHit): FixAction[] {
   return actions.flatMap((action) => {
-    if (!placeholdersInValue(action).includes(PATH_CAPTURE))
-      return [renderValue(action, hit.captures) as FixAction];
-    return hit.paths.map(
-      (path) => renderValue(action, { ...hit.captures, [PATH_CAPTURE]: path }) as FixAction,
-    );
+    if (!placeholdersInValue(action).includes(PATH_CAPTURE)) return [renderAction(action, hit.captures)];
+    return hit.paths.map((path) => renderAction(action, { ...hit.captures, [PATH_CAPTURE]: path }));
   });
 }
 

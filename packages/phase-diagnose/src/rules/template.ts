@@ -15,17 +15,43 @@ export function placeholdersInValue(value: unknown): string[] {
   return [];
 }
 
-export class MissingCaptureError extends Error {
+/** A rule cannot be rendered for a hit: the hit is skipped with a note, the other rules still run. */
+export class CaptureError extends Error {}
+
+export class MissingCaptureError extends CaptureError {
   constructor(readonly placeholder: string) {
     super(`no value was captured for {{${placeholder}}}`);
   }
 }
+
+/** A captured value would become an option of a command (`--use-compress-program=...`). */
+export class OptionCaptureError extends CaptureError {}
 
 export function renderText(text: string, captures: Captures): string {
   return text.replace(PLACEHOLDER, (_whole, name: string) => {
     const value = captures[name];
     if (value === undefined) throw new MissingCaptureError(name);
     return value;
+  });
+}
+
+/**
+ * Renders a command's argv. An element whose template does not start with `-` but whose value does
+ * (a captured `{{file}}` that reads `--use-compress-program=...`) is refused, unless it follows a
+ * literal `--`, after which the program takes no more options.
+ */
+export function renderArgv(argv: readonly unknown[], captures: Captures): unknown[] {
+  let optionsEnded = false;
+  return argv.map((element) => {
+    if (typeof element !== 'string') return element;
+    const rendered = renderText(element, captures);
+    if (!optionsEnded && rendered.startsWith('-') && !element.startsWith('-')) {
+      throw new OptionCaptureError(
+        `the captured value ${JSON.stringify(rendered.slice(0, 80))} would become an option of the command`,
+      );
+    }
+    if (element === '--') optionsEnded = true;
+    return rendered;
   });
 }
 

@@ -11,15 +11,26 @@ function tail(text: string, lines = 12): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** The environment of a fix's command: a PATH and a locale, plus what the config passes. */
+export function minimalEnv(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    LANG: 'C.UTF-8',
+    ...extra,
+  };
+}
+
 /** Runs an argv without a shell; a non-zero exit, a timeout or a spawn failure throws with the output's tail. */
 export async function runArgv(
   argv: readonly string[],
-  options: { cwd?: string; timeoutMs?: number; signal?: AbortSignal },
+  options: { cwd?: string; timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> },
 ): Promise<CommandOutcome> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty argv');
   const result = await execa(file, args, {
     cwd: options.cwd,
+    // Only what the caller passes: a command never inherits PLEX_TOKEN or other secrets.
+    ...(options.env ? { env: options.env, extendEnv: false } : {}),
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     cancelSignal: options.signal,
     stdin: 'ignore',

@@ -1,4 +1,5 @@
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, open, readFile } from 'node:fs/promises';
+import { READ_NOFOLLOW } from '../fs/confined.js';
 import { applyEdit } from './edit.js';
 import { setJsonValue } from './json-set.js';
 import { applyUnifiedDiff } from './patch.js';
@@ -32,6 +33,22 @@ export async function readText(path: string): Promise<string | undefined> {
     return utf8.decode(await readFile(path));
   } catch {
     throw new Error('it is not UTF-8 text');
+  }
+}
+
+/** The text of a file opened without following a link (a path from an open folder). */
+export async function readTextAt(path: string): Promise<string> {
+  const handle = await open(path, READ_NOFOLLOW);
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error('it is not a regular file');
+    const bytes = await handle.readFile();
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      throw new Error('it is not UTF-8 text');
+    }
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { RatchetError } from '@ratchet/core';
+import { escapeControl, RatchetError } from '@ratchet/core';
 
 export interface ApprovalTerminal {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -27,10 +27,11 @@ export async function askApproval(
       },
     );
   }
-  terminal.output.write(`${summary}\n`);
+  // Text from logs and fixes may hold escape sequences that would redraw what the user approves.
+  terminal.output.write(`${escapeControl(summary)}\n`);
   const readline = createInterface({ input: terminal.input, output: terminal.output, terminal: false });
   try {
-    const answer = await readline.question(`Apply fix '${fixId}'? [y/N] `);
+    const answer = await readline.question(`Apply fix '${escapeControl(fixId, { lines: false })}'? [y/N] `);
     return /^\s*y(es)?\s*$/i.test(answer);
   } finally {
     readline.close();

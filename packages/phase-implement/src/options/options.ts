@@ -20,6 +20,16 @@ export const ImplementOptionsSchema = z.strictObject({
   approve: z.boolean().default(false),
   /** The Plex token for the health URL; PLEX_TOKEN from the environment when absent. */
   token: z.string().min(1).optional(),
+  /**
+   * `command` actions (which can do anything their argv says) run only when allowed, with a
+   * minimal environment: PATH, LANG and exactly the variables listed in `env`.
+   */
+  commands: z
+    .strictObject({
+      allow: z.boolean().default(false),
+      env: z.record(z.string(), z.string()).default({}),
+    })
+    .default({ allow: false, env: {} }),
 });
 
 export type ImplementOptionsInput = z.input<typeof ImplementOptionsSchema>;
@@ -30,6 +40,7 @@ export interface ResolvedImplementOptions {
   restart?: z.infer<typeof RestartOptionsSchema>;
   approve: boolean;
   token?: string;
+  commands: { allow: boolean; env: Record<string, string> };
 }
 
 /** Validates the `with:` object and resolves relative paths against the config's folder. */
@@ -50,6 +61,7 @@ export function parseImplementOptions(raw: unknown, configDir: string): Resolved
     roots,
     baseDir: options.baseDir ? absolute(options.baseDir) : (roots[0] as string),
     approve: options.approve,
+    commands: options.commands,
     ...(options.restart ? { restart: options.restart } : {}),
     ...(token ? { token } : {}),
   };

@@ -22,7 +22,11 @@ let folder: TestFolder;
 afterEach(() => folder?.cleanup());
 
 function phaseFor(options: Record<string, unknown> = {}, settings: Record<string, unknown> = {}, deps = {}) {
-  return createImplementPhase({ roots: ['system'], ...options }, factoryContext(folder.root, settings), deps);
+  return createImplementPhase(
+    { roots: ['system'], commands: { allow: true }, ...options },
+    factoryContext(folder.root, settings),
+    deps,
+  );
 }
 
 describe('the implement phase applies each action to real files', () => {
@@ -124,6 +128,35 @@ describe('the implement phase applies each action to real files', () => {
     expect(await readFile(join(folder.system, 'work/made-by-command.txt'), 'utf8')).toBe(
       '$HOME; echo not-a-shell',
     );
+  });
+
+  it('refuses a command unless the config allows commands, and gives it only PATH, LANG and the env listed', async () => {
+    folder = await testFolder({ 'work/.keep': '' });
+    const dump = {
+      type: 'command',
+      argv: [process.execPath, '-e', "require('fs').writeFileSync('env.json', JSON.stringify(process.env))"],
+      cwd: 'work',
+    };
+    await expect(
+      phaseFor({ commands: { allow: false } }).run({ fix: fix('env', [dump]) }, phaseContext(folder)),
+    ).rejects.toMatchObject({ code: 'ACTION_REFUSED', message: expect.stringContaining('not allowed') });
+    process.env.PLEX_TOKEN_FOR_TEST = 'secret-value';
+    try {
+      await phaseFor({ commands: { allow: true, env: { AGENT_MODE: 'safe' } } }).run(
+        { fix: fix('env', [dump]) },
+        phaseContext(folder),
+      );
+    } finally {
+      delete process.env.PLEX_TOKEN_FOR_TEST;
+    }
+    const env = JSON.parse(await readFile(join(folder.system, 'work/env.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    expect(Object.keys(env).sort()).toEqual(['AGENT_MODE', 'LANG', 'PATH']);
+    expect(env.AGENT_MODE).toBe('safe');
+    expect(env.PLEX_TOKEN_FOR_TEST).toBeUndefined();
+    expect(env.HOME).toBeUndefined();
   });
 });
 

@@ -1,79 +1,55 @@
-import { lstat, mkdir, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   type AppliedFix,
   type Change,
-  describeError,
   type Fix,
   type ImplementInput,
   type ImplementPhase,
-  isRatchetError,
   type PhaseContext,
   RatchetError,
 } from '@ratchet/core';
-import { createTwoFilesPatch } from 'diff';
-import { runArgv } from '../actions/command.js';
-import { isContentAction, readText, transformContent } from '../actions/content.js';
-import { type CommandAction, type KnownAction, parseActions } from '../actions/schemas.js';
+import { capDiff } from '../actions/modules/content.js';
+import { type KnownAction, parseActions } from '../actions/schemas.js';
 import { type ApprovalTerminal, askApproval, processTerminal } from '../approval/ask-approval.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
-import { sha256, sha256File } from '../fs/hash.js';
-import { moveTree } from '../fs/move.js';
+import { sha256 } from '../fs/hash.js';
 import type { ResolvedImplementOptions } from '../options/options.js';
-import { type ImplementationRecord, writeImplementationReport } from '../report/write-report.js';
 import { redact } from '../restart/redact.js';
-import { restartServer } from '../restart/restart-server.js';
-import { resolveRoots } from '../safety/resolve-target.js';
-import { backupTargets } from '../transaction/backup.js';
-import { faultPoint } from '../transaction/fault-injection.js';
-import { acquireLock } from '../transaction/lock.js';
-import {
-  appendProgress,
-  backupFolderFor,
-  createProgress,
-  type Manifest,
-  readManifest,
-  readStartedActions,
-  writeManifest,
-} from '../transaction/manifest.js';
-import { describeMismatch, restoreTargets } from '../transaction/restore.js';
-import { actionFailed, actionLabel, type Plan, type PlannedStep, planFix, previewDiff } from './plan.js';
+import { isInside, realPathOfDeepestAncestor, resolveRoots } from '../safety/resolve-target.js';
+import { FixTransaction, lockFor, refuseIfApplied } from '../transaction/transaction.js';
+import { type Plan, planFix, previewDiff } from './plan.js';
 
 export interface ImplementPhaseDeps {
   /** Where the approval question is asked; the process's stdin/stderr by default. */
   terminal?: ApprovalTerminal;
 }
 
-/** The largest diff kept in a change record and the report; larger ones are cut with a note. */
-const MAX_DIFF_CHARS = 64 * 1024;
-/** Diffing is quadratic at worst: files larger than this get a note instead of a diff. */
-const MAX_DIFF_INPUT_CHARS = 1024 * 1024;
-
-function diffOrNote(path: string, before: string | undefined, after: string): string {
-  if ((before?.length ?? 0) + after.length > MAX_DIFF_INPUT_CHARS) {
-    return `(no diff: ${path} is larger than ${MAX_DIFF_INPUT_CHARS / 1024 / 1024} MiB; see the hashes)\n`;
+/** Ratchet's own state must be out of reach of the fixes it applies (and the other way round). */
+async function refuseOutputInRoots(outDir: string, roots: readonly string[]): Promise<void> {
+  const out = await realPathOfDeepestAncestor(resolve(outDir));
+  const root = roots.find((candidate) => isInside(candidate, out) || isInside(out, candidate));
+  if (root) {
+    throw new RatchetError(
+      'ACTION_REFUSED',
+      `the output folder ${out} and the implement root ${root} overlap`,
+      {
+        hint: "Put the output folder outside every root: a fix could otherwise rewrite Ratchet's own state.",
+        details: { outDir: out, root },
+      },
+    );
   }
-  return capDiff(createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', after));
 }
 
-function capDiff(diff: string): string {
-  return diff.length > MAX_DIFF_CHARS
-    ? `${diff.slice(0, MAX_DIFF_CHARS)}\n... (diff cut at ${MAX_DIFF_CHARS} characters)\n`
-    : diff;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
+/**
+ * The implement phase: parses and plans a fix (each action through its module), shows it for
+ * approval, then hands it to the transaction (backup, apply, restore on failure).
+ */
 export class FileImplementPhase implements ImplementPhase {
   readonly name = 'implement';
   private readonly options: ResolvedImplementOptions;
   private readonly settings: Readonly<Record<string, unknown>>;
   private readonly terminal: ApprovalTerminal;
+
+  private readonly transaction: FixTransaction;
 
   constructor(
     options: ResolvedImplementOptions,
@@ -83,10 +59,25 @@ export class FileImplementPhase implements ImplementPhase {
     this.options = options;
     this.settings = settings;
     this.terminal = deps.terminal ?? processTerminal;
+    this.transaction = new FixTransaction(options);
   }
 
   private redact(text: string): string {
     return redact(text, this.options.token);
+  }
+
+  /** `command` actions run only when the config allows them (an external diagnoser may propose any). */
+  private refuseCommandsUnlessAllowed(fix: Fix, actions: readonly KnownAction[]): void {
+    const index = actions.findIndex((action) => action.type === 'command');
+    if (index === -1 || this.options.commands.allow) return;
+    throw new RatchetError(
+      'ACTION_REFUSED',
+      `fix '${fix.id}': actions[${index}] is a command, and commands are not allowed by the config`,
+      {
+        hint: 'A command can change anything; allow them with with: { commands: { allow: true } } for the implement phase.',
+        details: { fixId: fix.id, action: index },
+      },
+    );
   }
 
   private async scope() {
@@ -100,12 +91,17 @@ export class FileImplementPhase implements ImplementPhase {
     const { fix } = input;
     const dryRun = input.dryRun ?? this.settings.dryRun === true;
     const actions = parseActions(fix.id, fix.actions);
-    if (!dryRun) await this.refuseIfApplied(fix, ctx);
-    const plan = await planFix(fix.id, actions, await this.scope(), this.options.restart !== undefined);
+    this.refuseCommandsUnlessAllowed(fix, actions);
+    if (!dryRun) await refuseIfApplied(fix, ctx.outDir);
+    const scope = await this.scope();
+    await refuseOutputInRoots(ctx.outDir, scope.roots);
+    const plan = await planFix(fix.id, actions, scope, this.options.restart !== undefined, (text) =>
+      this.redact(text),
+    );
 
     if (dryRun) {
       const applied = this.dryRunResult(fix, plan, started);
-      await this.report(ctx, {
+      await this.transaction.report(ctx, {
         fixId: fix.id,
         ...(fix.name ? { fixName: fix.name } : {}),
         outcome: 'dry-run',
@@ -127,254 +123,11 @@ export class FileImplementPhase implements ImplementPhase {
       }
     }
 
-    const release = await acquireLock(join(ctx.outDir, 'backups', '.implement.lock'));
+    const release = await lockFor(ctx.outDir);
     try {
-      return await this.apply(fix, actions, plan, ctx, started);
+      return await this.transaction.apply(fix, actions, plan, ctx, started);
     } finally {
       await release();
-    }
-  }
-
-  private async refuseIfApplied(fix: Fix, ctx: PhaseContext): Promise<void> {
-    const folder = backupFolderFor(ctx.outDir, fix.id);
-    if ((await readManifest(folder))?.status === 'applied') {
-      throw new RatchetError('ACTION_REFUSED', `fix '${fix.id}' is already applied (see ${folder})`, {
-        hint: 'Roll it back before applying it again.',
-      });
-    }
-  }
-
-  private async prepareBackupFolder(fix: Fix, ctx: PhaseContext): Promise<string> {
-    const folder = backupFolderFor(ctx.outDir, fix.id);
-    if (await exists(folder)) {
-      const previous = await readManifest(folder);
-      if (previous?.status === 'applying') {
-        ctx.log.warn(`implement: an earlier apply of '${fix.id}' was interrupted; restoring it first`);
-        await this.recoverFolder(folder, previous, ctx);
-      } else if (previous?.status === 'applied') {
-        await this.refuseIfApplied(fix, ctx);
-      }
-      // A finished attempt's backups are kept, renamed, never deleted.
-      await rename(folder, `${folder}.${new Date().toISOString().replace(/[:.]/g, '-')}`);
-    }
-    await mkdir(folder, { recursive: true });
-    return folder;
-  }
-
-  private async apply(
-    fix: Fix,
-    actions: KnownAction[],
-    plan: Plan,
-    ctx: PhaseContext,
-    started: number,
-  ): Promise<AppliedFix> {
-    const startedAt = new Date(started).toISOString();
-    const folder = await this.prepareBackupFolder(fix, ctx);
-    let targets: Manifest['targets'];
-    try {
-      targets = await backupTargets(folder, plan.targets);
-    } catch (error) {
-      throw new RatchetError(
-        'ACTION_FAILED',
-        `fix '${fix.id}': backing up the targets failed, nothing was changed: ${describeError(error)}`,
-        {
-          cause: error,
-          details: { fixId: fix.id, backups: folder },
-        },
-      );
-    }
-    const manifest: Manifest = {
-      version: 1,
-      fixId: fix.id,
-      ...(fix.name ? { fixName: fix.name } : {}),
-      createdAt: startedAt,
-      updatedAt: startedAt,
-      status: 'applying',
-      actions,
-      targets,
-      restarts: actions.some((action) => action.type === 'restart'),
-      ...(typeof ctx.state?.runId === 'string' ? { runId: ctx.state.runId } : {}),
-      iteration: ctx.iteration,
-    };
-    await createProgress(folder);
-    await writeManifest(folder, manifest);
-    ctx.log.info(`implement: applying '${fix.id}' (${actions.length} action(s)); backups in ${folder}`);
-
-    const changes: Change[] = [];
-    let restarted = false;
-    try {
-      for (const step of plan.steps) {
-        ctx.progress(`applying ${actionLabel(step)}`, step.index, plan.steps.length);
-        if (ctx.signal.aborted)
-          throw new RatchetError('INTERRUPTED', `fix '${fix.id}' interrupted before ${actionLabel(step)}`);
-        await faultPoint('before-action', step.index);
-        await appendProgress(folder, 'start', step.index);
-        const change = await this.applyStep(fix.id, step, manifest, folder, ctx);
-        if (step.action.type === 'restart') restarted = true;
-        changes.push(change);
-        await appendProgress(folder, 'done', step.index);
-        await faultPoint('after-action', step.index);
-      }
-    } catch (error) {
-      const reason = this.redact(describeError(error));
-      ctx.log.error(`implement: ${reason}; restoring every target of '${fix.id}'`);
-      let problems: string[] = [];
-      try {
-        problems = await this.restoreFolder(folder, manifest, ctx, await readStartedActions(folder));
-      } catch (restoreError) {
-        manifest.status = 'failed';
-        manifest.error = `${reason}; restore failed: ${this.redact(describeError(restoreError))}`;
-        await writeManifest(folder, manifest);
-        await this.reportFailure(ctx, fix, startedAt, started, folder, changes, manifest, false);
-        throw new RatchetError(
-          'ROLLBACK_FAILED',
-          `fix '${fix.id}' failed (${reason}) and restoring failed too: ${this.redact(describeError(restoreError))}`,
-          {
-            hint: `The original files are in ${folder} (see manifest.json).`,
-            cause: restoreError,
-            details: { fixId: fix.id, backups: folder },
-          },
-        );
-      }
-      const restored = `every target was restored${problems.length ? `, but ${problems.join('; ')}` : ''}`;
-      manifest.status = 'failed';
-      manifest.error = `${reason}; ${restored}`;
-      await writeManifest(folder, manifest);
-      await this.reportFailure(ctx, fix, startedAt, started, folder, changes, manifest, true);
-      if (isRatchetError(error) && (error.code === 'ACTION_FAILED' || error.code === 'INTERRUPTED')) {
-        throw new RatchetError(error.code, `${this.redact(error.message)}; ${restored}`, {
-          cause: error,
-          details: { ...(error.details ?? {}), fixId: fix.id, restored: true },
-        });
-      }
-      throw new RatchetError('ACTION_FAILED', `fix '${fix.id}' failed: ${reason}; ${restored}`, {
-        cause: error,
-        details: { fixId: fix.id, restored: true },
-      });
-    }
-
-    manifest.status = 'applied';
-    await writeManifest(folder, manifest);
-    const durationMs = Date.now() - started;
-    const applied: AppliedFix = { fixId: fix.id, changes, backups: folder, restarted, durationMs };
-    await this.report(ctx, {
-      fixId: fix.id,
-      ...(fix.name ? { fixName: fix.name } : {}),
-      outcome: 'applied',
-      startedAt,
-      durationMs,
-      backups: folder,
-      restarted,
-      changes,
-      targets: await this.targetHashes(manifest),
-    });
-    ctx.log.info(`implement: applied '${fix.id}' in ${durationMs} ms`);
-    return applied;
-  }
-
-  private async applyStep(
-    fixId: string,
-    step: PlannedStep,
-    manifest: Manifest,
-    folder: string,
-    ctx: PhaseContext,
-  ): Promise<Change> {
-    const { action, path } = step;
-    try {
-      if (isContentAction(action) && path) {
-        const before = await readText(path);
-        const after = transformContent(action, before);
-        const target = manifest.targets.find((candidate) => candidate.path === path);
-        const stat = await lstat(path).catch(() => undefined);
-        const owner = stat
-          ? { uid: stat.uid, gid: stat.gid }
-          : target?.uid !== undefined && target.gid !== undefined
-            ? { uid: target.uid, gid: target.gid }
-            : {};
-        if (!stat) await mkdir(join(path, '..'), { recursive: true });
-        await writeFileAtomic(path, after, { mode: stat ? stat.mode & 0o7777 : 0o644, ...owner });
-        return {
-          action: action.type,
-          path,
-          description: this.describe(action),
-          hashBefore: before === undefined ? null : sha256(before),
-          hashAfter: sha256(after),
-          diff: this.redact(diffOrNote(path, before, after)),
-        };
-      }
-      if (action.type === 'delete' && path) {
-        const index = manifest.targets.findIndex((candidate) => candidate.path === path);
-        const target = manifest.targets[index];
-        if (!target || !(await exists(path)))
-          return {
-            action: 'delete',
-            path,
-            description: 'already absent; nothing to delete',
-            hashBefore: null,
-            hashAfter: null,
-          };
-        const stat = await lstat(path);
-        if (stat.isDirectory()) {
-          await moveTree(path, join(folder, target.backup ?? `trees/${index}`));
-          return {
-            action: 'delete',
-            path,
-            description: 'folder moved into the backup',
-            hashBefore: target.sha256,
-            hashAfter: null,
-          };
-        }
-        await rm(path);
-        return {
-          action: 'delete',
-          path,
-          description: 'file removed (a copy is in the backup)',
-          hashBefore: target.sha256,
-          hashAfter: null,
-        };
-      }
-      if (action.type === 'command') {
-        await runArgv(action.argv, {
-          ...(path ? { cwd: path } : {}),
-          ...(action.timeoutMs ? { timeoutMs: action.timeoutMs } : {}),
-          signal: ctx.signal,
-        });
-        return {
-          action: 'command',
-          ...(path ? { path } : {}),
-          description: `ran ${this.redact(JSON.stringify(action.argv))}`,
-        };
-      }
-      if (action.type === 'restart' && this.options.restart) {
-        const report = await restartServer(this.options.restart, {
-          ...(this.options.token ? { token: this.options.token } : {}),
-          log: ctx.log,
-          signal: ctx.signal,
-        });
-        return {
-          action: 'restart',
-          description: `restarted; healthy after ${report.durationMs} ms (${report.healthChecks} check(s))`,
-        };
-      }
-    } catch (error) {
-      if (isRatchetError(error)) throw error;
-      throw actionFailed(fixId, step, this.redact((error as Error).message), error);
-    }
-    throw actionFailed(fixId, step, 'the action could not be run');
-  }
-
-  private describe(action: KnownAction): string {
-    switch (action.type) {
-      case 'edit':
-        return `replaced ${action.count} match(es)`;
-      case 'patch':
-        return 'applied the diff';
-      case 'set-pref':
-        return `${action.bundleId}: ${action.key} = ${this.redact(action.value)}`;
-      case 'json-set':
-        return `set ${Array.isArray(action.path) ? action.path.join('.') : action.path}`;
-      default:
-        return action.type;
     }
   }
 
@@ -400,20 +153,7 @@ export class FileImplementPhase implements ImplementPhase {
         ...(diff ? { diff: this.redact(capDiff(diff)) } : {}),
       });
     }
-    for (const step of plan.steps) {
-      if (step.action.type === 'command') {
-        changes.push({
-          action: 'command',
-          ...(step.path ? { path: step.path } : {}),
-          description: `would run ${this.redact(JSON.stringify(step.action.argv))}`,
-        });
-      } else if (step.action.type === 'restart') {
-        changes.push({
-          action: 'restart',
-          description: 'would restart the server and wait until it is healthy',
-        });
-      }
-    }
+    changes.push(...plan.notes);
     return { fixId: fix.id, changes, dryRun: true, restarted: false, durationMs: Date.now() - started };
   }
 
@@ -427,213 +167,11 @@ export class FileImplementPhase implements ImplementPhase {
     return lines.join('\n');
   }
 
-  private async targetHashes(manifest: Manifest): Promise<ImplementationRecord['targets']> {
-    const result: ImplementationRecord['targets'] = [];
-    for (const target of manifest.targets) {
-      const after = await lstat(target.path).catch(() => undefined);
-      result.push({
-        path: target.path,
-        kind: target.kind,
-        hashBefore: target.sha256,
-        // A report must never turn a result into a failure: an unreadable target gets no hash.
-        hashAfter: after?.isFile() ? await sha256File(target.path, after.size).catch(() => null) : null,
-        mode: target.mode,
-      });
-    }
-    return result;
-  }
-
-  private async report(ctx: PhaseContext, record: ImplementationRecord): Promise<void> {
-    try {
-      await writeImplementationReport(ctx.runDir, record);
-    } catch (error) {
-      ctx.log.warn(`implement: could not write implementation.json: ${describeError(error)}`);
-    }
-  }
-
-  private async reportFailure(
-    ctx: PhaseContext,
-    fix: Fix,
-    startedAt: string,
-    started: number,
-    folder: string,
-    changes: Change[],
-    manifest: Manifest,
-    restored: boolean,
-  ): Promise<void> {
-    await this.report(ctx, {
-      fixId: fix.id,
-      ...(fix.name ? { fixName: fix.name } : {}),
-      outcome: 'failed',
-      startedAt,
-      durationMs: Date.now() - started,
-      backups: folder,
-      restarted: false,
-      changes,
-      targets: await this.targetHashes(manifest),
-      ...(manifest.error ? { error: manifest.error } : {}),
-      restoredAfterFailure: restored,
-    });
-  }
-
-  /**
-   * Undoes started commands (newest first), restores every target (throws if that fails), then
-   * restarts if a restart had begun. Returns the problems that did not stop the files coming back.
-   */
-  private async restoreFolder(
-    folder: string,
-    manifest: Manifest,
-    ctx: PhaseContext,
-    started: ReadonlySet<number>,
-  ): Promise<string[]> {
-    const actions = manifest.actions as KnownAction[];
-    const problems: string[] = [];
-    for (let index = actions.length - 1; index >= 0; index -= 1) {
-      const action = actions[index];
-      if (action?.type !== 'command' || !started.has(index)) continue;
-      const command = action as CommandAction;
-      if (!command.undo) {
-        ctx.log.warn(
-          `implement: actions[${index}] (command) has no undo; its effects outside the backed-up files stay`,
-        );
-        continue;
-      }
-      try {
-        await runArgv(command.undo, {
-          cwd: resolve(this.options.baseDir, command.cwd ?? '.'),
-          ...(command.timeoutMs ? { timeoutMs: command.timeoutMs } : {}),
-        });
-      } catch (error) {
-        problems.push(`undo of actions[${index}] failed: ${this.redact((error as Error).message)}`);
-      }
-    }
-    await restoreTargets(folder, manifest, ctx.log);
-    const restartBegan = actions.some((action, index) => action.type === 'restart' && started.has(index));
-    if (restartBegan && this.options.restart) {
-      try {
-        await restartServer(this.options.restart, {
-          ...(this.options.token ? { token: this.options.token } : {}),
-          log: ctx.log,
-        });
-      } catch (error) {
-        problems.push(`the restart after restoring failed: ${this.redact((error as Error).message)}`);
-      }
-    }
-    for (const problem of problems) ctx.log.warn(`implement: ${problem}`);
-    return problems;
-  }
-
-  private async recoverFolder(folder: string, manifest: Manifest, ctx: PhaseContext): Promise<void> {
-    const started =
-      manifest.status === 'applied'
-        ? new Set(manifest.actions.map((_, index) => index))
-        : await readStartedActions(folder);
-    const problems = await this.restoreFolder(folder, manifest, ctx, started);
-    manifest.status = 'recovered';
-    if (problems.length) manifest.error = problems.join('; ');
-    await writeManifest(folder, manifest);
-  }
-
   async rollback(applied: AppliedFix, ctx: PhaseContext): Promise<void> {
-    if (applied.dryRun) return;
-    const folder = applied.backups ?? backupFolderFor(ctx.outDir, applied.fixId);
-    const release = await acquireLock(join(ctx.outDir, 'backups', '.implement.lock'));
-    try {
-      const manifest = await readManifest(folder);
-      if (!manifest) {
-        throw new RatchetError('ROLLBACK_FAILED', `fix '${applied.fixId}': no backup manifest in ${folder}`, {
-          hint: 'Without its manifest the fix cannot be undone automatically.',
-        });
-      }
-      if (manifest.fixId !== applied.fixId) {
-        throw new RatchetError(
-          'ROLLBACK_FAILED',
-          `fix '${applied.fixId}': the backups in ${folder} belong to fix '${manifest.fixId}'`,
-          { hint: 'Pass the AppliedFix that run() returned for this fix.' },
-        );
-      }
-      if (manifest.status !== 'applied' && manifest.status !== 'applying') {
-        const drift = [];
-        for (const target of manifest.targets) {
-          const mismatch = await describeMismatch(target);
-          if (mismatch) drift.push(`${target.path}: ${mismatch}`);
-        }
-        if (drift.length)
-          ctx.log.warn(
-            `implement: '${applied.fixId}' was already restored (${manifest.status}), but files changed since`,
-            { drift },
-          );
-        return;
-      }
-      const started =
-        manifest.status === 'applied'
-          ? new Set(manifest.actions.map((_, index) => index))
-          : await readStartedActions(folder);
-      let problems: string[];
-      try {
-        problems = await this.restoreFolder(folder, manifest, ctx, started);
-      } catch (error) {
-        throw new RatchetError(
-          'ROLLBACK_FAILED',
-          `fix '${applied.fixId}': ${this.redact(describeError(error))}`,
-          {
-            hint: `The original files are in ${folder} (see manifest.json).`,
-            cause: error,
-          },
-        );
-      }
-      manifest.status = 'rolled-back';
-      if (problems.length) manifest.error = problems.join('; ');
-      await writeManifest(folder, manifest);
-      if (problems.length) {
-        throw new RatchetError(
-          'ROLLBACK_FAILED',
-          `fix '${applied.fixId}': the files were restored, but ${problems.join('; ')}`,
-          { hint: 'Check the server, and restart it by hand if it is not running.' },
-        );
-      }
-      ctx.log.info(`implement: rolled back '${applied.fixId}'`);
-    } finally {
-      await release();
-    }
+    await this.transaction.rollback(applied, ctx);
   }
 
   async recover(fix: Fix, ctx: PhaseContext): Promise<void> {
-    const folder = backupFolderFor(ctx.outDir, fix.id);
-    const release = await acquireLock(join(ctx.outDir, 'backups', '.implement.lock'));
-    try {
-      const manifest = await readManifest(folder);
-      if (!manifest) {
-        // The crash came before the manifest was written: nothing had changed yet.
-        if (await exists(folder)) await rename(folder, `${folder}.incomplete-${Date.now()}`);
-        ctx.log.info(`implement: '${fix.id}' had not started changing anything; nothing to recover`);
-        return;
-      }
-      if (manifest.status !== 'applying' && manifest.status !== 'applied') {
-        ctx.log.info(`implement: '${fix.id}' is already ${manifest.status}; nothing to recover`);
-        return;
-      }
-      const sameAttempt = manifest.runId === ctx.state?.runId && manifest.iteration === ctx.iteration;
-      if (manifest.status === 'applied' && !sameAttempt) {
-        // A finished apply from another run or iteration (a kept fix) is not this attempt's to undo.
-        ctx.log.info(`implement: '${fix.id}' was applied by an earlier attempt; recover leaves it as it is`);
-        return;
-      }
-      try {
-        await this.recoverFolder(folder, manifest, ctx);
-      } catch (error) {
-        throw new RatchetError(
-          'ROLLBACK_FAILED',
-          `recovering fix '${fix.id}' failed: ${this.redact(describeError(error))}`,
-          {
-            hint: `The original files are in ${folder} (see manifest.json).`,
-            cause: error,
-          },
-        );
-      }
-      ctx.log.info(`implement: recovered '${fix.id}' from ${folder}`);
-    } finally {
-      await release();
-    }
+    await this.transaction.recover(fix, ctx);
   }
 }

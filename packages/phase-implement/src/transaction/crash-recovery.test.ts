@@ -32,7 +32,7 @@ function applyInChild(
 ): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
   const job = {
     configDir: folder.root,
-    options: { roots: ['system'] },
+    options: { roots: ['system'], commands: { allow: true } },
     fix: theFix,
     outDir: folder.outDir,
     runDir: folder.runDir,
@@ -104,7 +104,10 @@ describe('a crash in the middle of applying a fix', () => {
       ['file', 64, 0o600],
     ]);
 
-    const phase = createImplementPhase({ roots: ['system'] }, factoryContext(folder.root));
+    const phase = createImplementPhase(
+      { roots: ['system'], commands: { allow: true } },
+      factoryContext(folder.root),
+    );
     await phase.recover?.(theFix, phaseContext(folder));
     expect(await snapshot(folder.system)).toEqual(before);
     expect((await readManifest(backups))?.status).toBe('recovered');
@@ -133,14 +136,20 @@ describe('a crash in the middle of applying a fix', () => {
     expect(signal).toBe('SIGKILL');
     expect(await readFile(join(folder.system, 'state.txt'), 'utf8')).toBe('on');
 
-    const phase = createImplementPhase({ roots: ['system'] }, factoryContext(folder.root));
+    const phase = createImplementPhase(
+      { roots: ['system'], commands: { allow: true } },
+      factoryContext(folder.root),
+    );
     await phase.recover?.(theFix, phaseContext(folder));
     expect(await snapshot(folder.system)).toEqual(before);
   });
 
   it('undoes a finished apply of the same attempt (killed before the engine saved) but not a kept fix of an earlier iteration', async () => {
     folder = await testFolder({ 'a.txt': 'alpha', 'b.txt': 'beta' });
-    const phase = createImplementPhase({ roots: ['system'] }, factoryContext(folder.root));
+    const phase = createImplementPhase(
+      { roots: ['system'], commands: { allow: true } },
+      factoryContext(folder.root),
+    );
     const inIteration = (iteration: number) => ({
       ...phaseContext(folder),
       iteration,
@@ -162,7 +171,10 @@ describe('a crash in the middle of applying a fix', () => {
 
   it('does nothing on recover when the fix never started or already finished restoring', async () => {
     folder = await testFolder({ 'a.txt': 'alpha' });
-    const phase = createImplementPhase({ roots: ['system'] }, factoryContext(folder.root));
+    const phase = createImplementPhase(
+      { roots: ['system'], commands: { allow: true } },
+      factoryContext(folder.root),
+    );
     const theFix = fix('never-started', [{ type: 'edit', file: 'a.txt', search: 'alpha', replace: 'A' }]);
     await phase.recover?.(theFix, phaseContext(folder));
     const failing = fix('fails', [

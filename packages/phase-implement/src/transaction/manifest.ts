@@ -8,6 +8,8 @@ import { fsyncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 export const MANIFEST_FILE = 'manifest.json';
 export const PROGRESS_FILE = 'progress.jsonl';
 
+const IdentitySchema = z.object({ dev: z.string(), ino: z.string() });
+
 export const ManifestTargetSchema = z.object({
   path: z.string(),
   kind: z.enum(['file', 'dir', 'absent']),
@@ -19,6 +21,18 @@ export const ManifestTargetSchema = z.object({
   backup: z.string().optional(),
   /** For an absent target: the folders that did not exist either, outermost first. */
   createdDirs: z.array(z.string()).optional(),
+  /**
+   * Device and inode of each folder from `/` to the target's parent, as planned: every operation
+   * on the target compares them again and refuses a folder that changed.
+   */
+  parents: z.array(IdentitySchema).optional(),
+  /** A file's own device and inode when it was backed up: the apply refuses another file there. */
+  identity: IdentitySchema.optional(),
+  /**
+   * Entries of a folder moved into the backup whose setuid/setgid/sticky bits were cleared there
+   * (path relative to the folder, '.' for itself, and the full mode): restored before it goes back.
+   */
+  specialModes: z.record(z.string(), z.number().int()).optional(),
 });
 export type ManifestTarget = z.infer<typeof ManifestTargetSchema>;
 

@@ -9,6 +9,7 @@ import {
 } from '@ratchet/core';
 import { EXIT } from '../../exit-codes.js';
 import { CLI_FILE } from '../../paths.js';
+import { outDirOf, refuseOutputInsideRoots } from '../overlap.js';
 import { measureOnce } from './measure-once.js';
 import {
   checkPlexServer,
@@ -66,6 +67,7 @@ function measurementProblems(loaded: LoadedConfig, result: AggregateResult): Wor
  */
 export async function validateCommand(flags: ValidateFlags): Promise<void> {
   const loaded = await loadConfig({ configPath: flags.config });
+  refuseOutputInsideRoots(loaded, outDirOf(loaded));
   const { phases, policies } = await loadRunComponents(loaded, { resolveFrom: [CLI_FILE] });
   const metrics = await declaredAggregateMetrics(loaded.config.phases.aggregate, phases.aggregate);
   if (metrics) checkMetricNames(loaded.config, metrics);
