@@ -12,7 +12,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import {
   groupingAccuracy,
   LOGHUB_LINE_FORMATS,
@@ -20,6 +19,7 @@ import {
   TemplateMiner,
 } from '../../packages/phase-aggregate/src/index.js';
 import { METRIC_GREP_PATTERNS } from '../../packages/plex/src/logs/index.js';
+import { LOGHUB_DIR } from '../../test-support/fixtures.js';
 import { type ErrorProfile, generatePlexLog } from './generate-plex-log.js';
 
 const sizeMiB = Number(process.argv[2] ?? 1024);
@@ -156,7 +156,7 @@ let minerSeconds = 0;
 const systems: Array<[string, string[]]> = [];
 const accuracies: Array<[string, number]> = [];
 for (const name of Object.keys(LOGHUB_LINE_FORMATS)) {
-  const data = await loadLoghubSystem(join(process.cwd(), 'fixtures', 'loghub'), name);
+  const data = await loadLoghubSystem(LOGHUB_DIR, name);
   const format = new RegExp(LOGHUB_LINE_FORMATS[name] ?? '');
   const messages = data.lines.map((line) => format.exec(line)?.groups?.message ?? line);
   systems.push([name, messages]);

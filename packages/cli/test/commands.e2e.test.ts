@@ -1,13 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LOGHUB_DIR, plexLog } from '../../../test-support/fixtures.js';
 import { ratchet } from './helpers.js';
 
-const SHARED =
-  process.env.RATCHET_SHARED_DIR ?? fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const sample = (name: string) => join(SHARED, 'plex', 'samples', name);
+const sample = plexLog;
 const scratch = () => mkdtempSync(join(tmpdir(), 'ratchet-cli-'));
 
 describe('the standalone commands through the real bin', () => {
@@ -101,7 +99,7 @@ describe('the standalone commands through the real bin', () => {
     const result = ratchet(
       [
         'templates',
-        join(SHARED, 'loghub', 'Apache', 'Apache_2k.log'),
+        join(LOGHUB_DIR, 'Apache', 'Apache_2k.log'),
         '--line-format',
         '^\\[(?<time>[^\\]]+)\\] \\[(?<level>[^\\]]+)\\] (?<message>.*)$',
         '--assignments',

@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { renderPage } from '../../../test-support/chromium.js';
 import { BIN, ratchet } from './helpers.js';
 
 // A token no file may contain: the demo uses PLEX_TOKEN when it is set.
@@ -129,28 +130,12 @@ describe('ratchet demo (the whole loop against the Plex simulator, through the r
     expect(leaks).toEqual([]);
   });
 
-  it('renders the HTML report with its charts in headless Chromium', () => {
-    const profile = mkdtempSync(join(tmpdir(), 'ratchet-chromium-'));
+  it('renders the HTML report with its charts in headless Chromium', async () => {
     const html = pathToFileURL(join(referenceDir, 'run', 'final_improvement_report.html')).href;
-    const stdout = execFileSync(
-      'chromium',
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        `--user-data-dir=${profile}`,
-        '--dump-dom',
-        html,
-      ],
-      { timeout: 90_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    expect((stdout.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
-    expect(stdout).toContain('simdb-normalize-titles');
-    expect(stdout).not.toContain('<script');
+    const { dom } = await renderPage(html);
+    expect((dom.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    expect(dom).toContain('simdb-normalize-titles');
+    expect(dom).not.toContain('<script');
   }, 120_000);
 
   for (const [phase, occurrence] of [

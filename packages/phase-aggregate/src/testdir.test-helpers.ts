@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 
 const created: string[] = [];
@@ -33,7 +32,4 @@ export function plexLine(
   return `${timestamp} (${thread}) :  ${level} (${source}) - ${message}`;
 }
 
-/** The repository's fixtures/ folder: real Plex plug-in log excerpts and Loghub-2k. */
-const FIXTURES_DIR = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
-export const PLEX_SAMPLES_DIR = join(FIXTURES_DIR, 'plex-logs');
-export const LOGHUB_DIR = join(FIXTURES_DIR, 'loghub');
+export { LOGHUB_DIR, PLEX_LOGS_DIR as PLEX_SAMPLES_DIR } from '../../../test-support/fixtures.js';

@@ -17,12 +17,13 @@ import { join } from 'node:path';
 import { RatchetError } from '@ratchet/core';
 import { PlexClient } from '@ratchet/plex';
 import { afterAll, describe, expect, it } from 'vitest';
+import { plexLog } from '../../../../test-support/fixtures.js';
 import { BIN } from '../helpers.js';
 import { runBin, STACK_TRACE } from './support.js';
 
 const TOKEN = 'fault-suite-token-7a41c2';
 const ITEMS = '45';
-const SAMPLE = '/work/shared/plex/samples/05_hama_309_anidb_http_403.log';
+const SAMPLE = plexLog('05_hama_309_anidb_http_403.log');
 const AGENT_PREFS = join('Plug-in Support', 'Preferences', 'com.plexapp.agents.simdb.xml');
 
 interface Decision {

@@ -6,10 +6,11 @@ import { AggregateResultSchema, parseConfig, RatchetError } from '@ratchet/core'
 import { aggregatePlexLogs } from '@ratchet/phase-aggregate';
 import { parseRules } from '@ratchet/phase-diagnose';
 import { describe, expect, it } from 'vitest';
+import { PLEX_LOGS_DIR } from '../../../../test-support/fixtures.js';
 import { fixtureCopy } from '../helpers.js';
 import { randomInt, runBin, STACK_TRACE, seededPrng } from './support.js';
 
-const SAMPLES = '/work/shared/plex/samples';
+const SAMPLES = PLEX_LOGS_DIR;
 const PLUGIN_LOG_FOLDER = 'PMS Plugin Logs';
 const BUNDLE = 'com.plexapp.agents.fuzz';
 

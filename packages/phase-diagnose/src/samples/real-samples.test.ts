@@ -2,15 +2,16 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { aggregatePlexLogs } from '@ratchet/phase-aggregate';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PLEX_LOGS_DIR } from '../../../../test-support/fixtures.js';
 import { diagnose } from '../phase/diagnose-phase.js';
 import { DEFAULT_THRESHOLDS } from '../ranking/rank-fixes.js';
 import { type LoadedRule, loadRuleSet } from '../rules/load-rules.js';
 import { errorTypeEntries } from '../testing/aggregates.test-helpers.js';
 
-const SAMPLES = new URL('../../../../../shared/plex/samples/', import.meta.url).pathname;
+const SAMPLES = PLEX_LOGS_DIR;
 
 // The rule that must explain each real sample, from the error kind its source thread reports
-// (shared/plex/ERRORS.md). Samples without an error record must give an empty diagnosis.
+// (docs/plex/ERRORS.md). Samples without an error record must give an empty diagnosis.
 const EXPECTED: Record<string, { rules: string[]; fixes?: string[] }> = {
   '01_hama_519_system_log_hashes_json_error.log': {
     rules: ['resource-hashes'],
@@ -57,7 +58,7 @@ beforeAll(async () => {
 describe('aggregate then diagnose on each real Plex sample', () => {
   const samples = readdirSync(SAMPLES).sort();
 
-  it('finds every sample the expectations name in the shared samples folder', () => {
+  it('finds every sample the expectations name in fixtures/plex-logs', () => {
     expect(samples.length).toBeGreaterThan(20);
     for (const name of Object.keys(EXPECTED)) expect(samples).toContain(name);
   });

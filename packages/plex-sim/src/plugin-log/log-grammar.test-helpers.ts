@@ -1,5 +1,5 @@
 /**
- * The plug-in log grammar of /work/shared/plex/FORMAT.md, written independently of the writer so
+ * The plug-in log grammar of docs/plex/FORMAT.md, written independently of the writer so
  * that the simulator's output is checked against the documented format, not against itself.
  */
 export const RECORD_LINE =

@@ -1,5 +1,5 @@
 /**
- * The grammar of Plex plug-in log lines (Framework.bundle v2, see shared/plex/FORMAT.md), in the
+ * The grammar of Plex plug-in log lines (Framework.bundle v2, see docs/plex/FORMAT.md), in the
  * shapes found in real logs: the file handler format, the console variant with the logger name,
  * HAMA's re-formatted and custom formats, the per-request format, the main server log format, and
  * any of them behind a syslog or journald prefix.

@@ -1,5 +1,5 @@
 /**
- * Built-in error kinds of Plex plug-in logs (shared/plex/ERRORS.md), as data: the same shape users
+ * Built-in error kinds of Plex plug-in logs (docs/plex/ERRORS.md), as data: the same shape users
  * write in YAML or JSON rule files. The first rule that matches a record wins; user rules are tried
  * before these.
  */

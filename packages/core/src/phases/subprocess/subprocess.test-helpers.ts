@@ -9,7 +9,7 @@ import type { LoopState } from '../../contracts/state.js';
 import { RatchetError } from '../../errors/ratchet-error.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'test-fixtures');
-export const PLEX_SAMPLES = '/work/shared/plex/samples';
+export { PLEX_LOGS_DIR as PLEX_SAMPLES } from '../../../../../test-support/fixtures.js';
 
 export interface RecordedLine {
   level: 'debug' | 'info' | 'warn' | 'error';

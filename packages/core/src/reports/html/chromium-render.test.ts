@@ -1,52 +1,17 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderPage } from '../../../../../test-support/chromium.js';
 import { colourStats, decodePng } from '../fixtures/png.test-helpers.js';
 import { realisticRun } from '../fixtures/realistic-run.test-helpers.js';
 import { renderFinalReportHtml } from './final-report.js';
 
-// CI installs it with: apt-get update && apt-get install -y chromium
-const CHROMIUM_CANDIDATES = [process.env.RATCHET_CHROMIUM, 'chromium', 'chromium-browser', 'google-chrome'];
-
-async function findChromium(): Promise<string> {
-  for (const candidate of CHROMIUM_CANDIDATES) {
-    if (!candidate) continue;
-    const probe = await execa(candidate, ['--version'], { reject: false, timeout: 15_000 });
-    if (probe.exitCode === 0) return candidate;
-  }
-  throw new Error(
-    'No Chromium found (tried RATCHET_CHROMIUM, chromium, chromium-browser, google-chrome). Install it: apt-get update && apt-get install -y chromium',
-  );
-}
-
 describe('the HTML report in headless Chromium', () => {
   let folder: string;
   let reportUrl: string;
-  let chromium: string;
   const metricCount = Object.keys(realisticRun().state.baselineMetrics ?? {}).length;
-
-  async function runChromium(...args: string[]) {
-    const profile = await mkdtemp(join(folder, 'profile-'));
-    return execa(
-      chromium,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        `--user-data-dir=${profile}`,
-        ...args,
-        reportUrl,
-      ],
-      { timeout: 60_000 },
-    );
-  }
 
   let dom: string;
   let screenshot: Buffer;
@@ -54,7 +19,6 @@ describe('the HTML report in headless Chromium', () => {
   // One browser start for both the DOM and the screenshot: on a shared 2-core machine a start
   // costs several seconds.
   beforeAll(async () => {
-    chromium = await findChromium();
     folder = await mkdtemp(join(tmpdir(), 'ratchet-report-chromium-'));
     const { state, decisions } = realisticRun();
     decisions[0] = { ...decisions[0]!, fixName: '<script>document.title="pwned"</script>Normalize' };
@@ -67,10 +31,9 @@ describe('the HTML report in headless Chromium', () => {
     const file = join(folder, 'final_improvement_report.html');
     await writeFile(file, html);
     reportUrl = pathToFileURL(file).href;
-    const png = join(folder, 'report.png');
-    const { stdout } = await runChromium('--dump-dom', `--screenshot=${png}`, '--window-size=1200,2000');
-    dom = stdout;
-    screenshot = await readFile(png);
+    const page = await renderPage(reportUrl, { viewport: { width: 1200, height: 2000 }, screenshot: true });
+    dom = page.dom;
+    screenshot = page.screenshot!;
   });
 
   afterAll(async () => {
