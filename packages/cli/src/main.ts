@@ -175,6 +175,7 @@ program
   )
   .option('--token-file <file>', 'read the token from the first line of this file')
   .option('--seed <n>', 'seed of the simulated library and agent', positiveInt)
+  .option('--faults <file>', 'a fault plan (JSON) to rehearse failures: see docs/plex-sim.md')
   .action(async (options) => (await import('./commands/delegated.js')).simCommand(options));
 
 program
@@ -192,6 +193,7 @@ program
     positiveInt,
   )
   .option('--seed <n>', 'seed of the simulated library and agent (default 7)', positiveInt)
+  .option('--faults <file>', "a fault plan (JSON) for the simulator: rehearse a server's failures")
   .action(async (options) => (await import('./commands/demo.js')).demoCommand(options));
 
 program.parseAsync(process.argv).then(

@@ -44,6 +44,16 @@ export {
   SHIPPED_PREFS,
   serializePrefs,
 } from './prefs/agent-prefs.js';
+export {
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultPlan,
+  type FaultPlanInput,
+  FaultPlanSchema,
+  parseFaultPlan,
+  readFaultPlanFile,
+  SIM_ROUTE_NAMES,
+} from './server/fault-plan.js';
 export { type Faults, type FaultsInput, FaultsSchema } from './server/faults.js';
 export {
   createSimulator,

@@ -62,6 +62,7 @@ export async function simCommand(flags: {
   token?: string;
   tokenFile?: string;
   seed?: number;
+  faults?: string;
 }): Promise<void> {
   const { runSimCommand } = await import('@ratchet/plex-sim');
   process.exitCode = await runSimCommand(flags, io);

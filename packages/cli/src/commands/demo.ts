@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type LoadedConfig, parseConfig, RunStore, resolveEnv } from '@ratchet/core';
-import { createSimulator } from '@ratchet/plex-sim';
+import { createSimulator, readFaultPlanFile } from '@ratchet/plex-sim';
 import { EXIT } from '../exit-codes.js';
 import { ProgressDisplay } from '../ui/progress.js';
 import { executeRun, exitCodeFor, printOutcome } from './run.js';
@@ -78,6 +78,8 @@ export async function demoCommand(flags: {
   verbose?: boolean;
   items?: number;
   seed?: number;
+  /** A fault plan file for the simulator (docs/plex-sim.md, "Faults"). */
+  faults?: string;
 }): Promise<void> {
   const dir = flags.out ? resolve(flags.out) : mkdtempSync(join(tmpdir(), 'ratchet-demo-'));
   mkdirSync(dir, { recursive: true });
@@ -95,6 +97,8 @@ export async function demoCommand(flags: {
     return;
   }
 
+  // Read before anything starts, so that a bad plan is a usage error with nothing half-done.
+  const faults = flags.faults === undefined ? undefined : readFaultPlanFile(resolve(flags.faults));
   const progress = new ProgressDisplay();
   progress.line(`plex-sim: ${existsSync(dataDir) ? 'restarting on' : 'creating'} ${dataDir}`);
   const sim = await createSimulator({
@@ -103,8 +107,11 @@ export async function demoCommand(flags: {
     token,
     seed: flags.seed ?? DEMO_SEED,
     ...(flags.items ? { items: flags.items } : {}),
+    ...(faults ? { faults } : {}),
   });
-  progress.line(`plex-sim: listening on ${sim.url}`);
+  progress.line(
+    `plex-sim: listening on ${sim.url}${faults ? ` with the fault plan ${resolve(flags.faults!)}` : ''}`,
+  );
   try {
     // A smaller library tests fewer items per fix (at least the 20 the judge needs).
     const testItems = flags.items ? Math.max(20, Math.min(40, Math.floor(flags.items / 3))) : 40;

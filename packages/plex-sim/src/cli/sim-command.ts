@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeError, isRatchetError } from '@ratchet/core';
 import { dataDirLayout } from '../data-dir/init-data-dir.js';
+import { type FaultPlan, readFaultPlanFile } from '../server/fault-plan.js';
 import { createSimulator } from '../server/simulator.js';
 
 export interface SimCommandOptions {
@@ -14,6 +15,8 @@ export interface SimCommandOptions {
   /** A file whose first line is the token (kept off the command line). */
   tokenFile?: string;
   seed?: number;
+  /** A fault plan (JSON) to rehearse failures with: docs/plex-sim.md, "Faults". */
+  faults?: string;
 }
 
 export interface SimCommandIo {
@@ -50,7 +53,10 @@ export async function runSimCommand(options: SimCommandOptions, io: SimCommandIo
   const dataDir = resolve(options.data ?? 'plex-sim-data');
   let simulator: Awaited<ReturnType<typeof createSimulator>>;
   try {
+    const faults: FaultPlan | undefined =
+      options.faults === undefined ? undefined : readFaultPlanFile(resolve(options.faults));
     simulator = await createSimulator({
+      ...(faults === undefined ? {} : { faults }),
       dataDir,
       port: options.port ?? 32400,
       ...(givenToken === undefined ? {} : { token: givenToken }),
@@ -76,6 +82,11 @@ export async function runSimCommand(options: SimCommandOptions, io: SimCommandIo
       `  data folder:  ${simulator.dataDir}`,
       `  plug-in logs: ${layout.pluginLogsDir}`,
       `  restart:      node ${resolve(import.meta.dirname, '..', 'ctl.js')} restart --url ${simulator.url}`,
+      ...(options.faults === undefined
+        ? []
+        : [
+            `  faults:       ${resolve(options.faults)} (open a window: POST /:/sim/faults/windows/NAME/open)`,
+          ]),
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),

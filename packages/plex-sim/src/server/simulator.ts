@@ -5,7 +5,7 @@ import { isRatchetError, RatchetError } from '@ratchet/core';
 import { AgentRuntime } from '../agent/agent-runtime.js';
 import { initDataDir } from '../data-dir/init-data-dir.js';
 import { type SimLibrary, type SimMovie, saveLibrary } from '../library/library.js';
-import { decideFault, type Faults, type FaultsInput, parseFaults } from './faults.js';
+import { type FaultPlanInput, FaultPlanRuntime, parseFaultPlan, type SimRouteName } from './fault-plan.js';
 import { type ContainerNode, renderJson, renderXml, wantsJson } from './media-container.js';
 import { NotificationHub } from './notifications.js';
 
@@ -27,7 +27,8 @@ export interface SimulatorOptions {
   restartMs?: number;
   /** Refreshes processed at once (default 4). */
   workers?: number;
-  faults?: FaultsInput;
+  /** Random faults and a fault plan (docs/plex-sim.md, "Faults"). */
+  faults?: FaultPlanInput;
 }
 
 export interface SimulatorHandle {
@@ -39,6 +40,8 @@ export interface SimulatorHandle {
 }
 
 interface Route {
+  /** What a fault plan calls it; `sim-control` routes are never counted or faulted. */
+  name: SimRouteName | 'uncounted';
   method: string;
   pattern: RegExp;
   auth: boolean;
@@ -95,7 +98,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   if (token.length === 0 || /\s/.test(token)) {
     throw new RatchetError('INPUT_INVALID', 'plex-sim: token: must be non-empty and contain no spaces');
   }
-  let faults: Faults = parseFaults(options.faults, 'plex-sim: faults');
+  const faultPlan = parseFaultPlan(options.faults, 'plex-sim: faults');
   const init = await initDataDir(options.dataDir, {
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.items === undefined ? {} : { items: options.items }),
@@ -125,8 +128,8 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
     },
   });
   await runtime.start();
+  const faults = new FaultPlanRuntime(faultPlan, library.seed);
 
-  let faultCounter = 0;
   const section = library.section;
   const identity = (): ContainerNode => ({
     size: 0,
@@ -137,6 +140,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
 
   const routes: Route[] = [
     {
+      name: 'identity',
       method: 'GET',
       pattern: /^\/identity$/,
       auth: false,
@@ -147,6 +151,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'server',
       method: 'GET',
       pattern: /^\/$/,
       auth: true,
@@ -170,6 +175,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'library',
       method: 'GET',
       pattern: /^\/library$/,
       auth: true,
@@ -187,6 +193,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'sections',
       method: 'GET',
       pattern: /^\/library\/sections(?:\/all)?$/,
       auth: true,
@@ -223,6 +230,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'items',
       method: 'GET',
       pattern: /^\/library\/sections\/([^/]+)\/all$/,
       auth: true,
@@ -251,6 +259,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'timeline',
       method: 'GET',
       pattern: /^\/library\/sections\/([^/]+)\/timeline$/,
       auth: true,
@@ -269,6 +278,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'metadata',
       method: 'GET',
       pattern: /^\/library\/metadata\/([\d,]+)$/,
       auth: true,
@@ -292,6 +302,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'refresh',
       method: 'PUT',
       pattern: /^\/library\/metadata\/(\d+)\/refresh$/,
       auth: true,
@@ -306,6 +317,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'uncounted',
       method: 'GET',
       pattern: /^\/library\/metadata\/(\d+)\/refresh$/,
       auth: true,
@@ -315,6 +327,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'activities',
       method: 'GET',
       pattern: /^\/activities$/,
       auth: true,
@@ -343,6 +356,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'agent-restart',
       method: 'POST',
       pattern: /^\/:\/sim\/agent\/restart$/,
       auth: true,
@@ -358,6 +372,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       },
     },
     {
+      name: 'uncounted',
       method: 'GET',
       pattern: /^\/:\/sim\/status$/,
       auth: true,
@@ -368,13 +383,14 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
           prefs: runtime.prefs ?? null,
           refreshes: runtime.refreshCount,
           activities: runtime.activities.length,
-          faults,
+          faults: faults.status(),
           dataDir: init.layout.dataDir,
           agentLog: init.layout.agentLogFile,
         });
       },
     },
     {
+      name: 'uncounted',
       method: 'PUT',
       pattern: /^\/:\/sim\/faults$/,
       auth: true,
@@ -388,11 +404,24 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
           throw new HttpProblem(400, 'faults: the body must be a JSON object');
         }
         try {
-          faults = parseFaults(json, 'faults');
+          faults.replace(parseFaultPlan(json, 'faults'));
         } catch (error) {
           throw new HttpProblem(400, isRatchetError(error) ? error.message : String(error));
         }
-        sendJson(response, 200, { faults });
+        sendJson(response, 200, { faults: faults.status() });
+      },
+    },
+    {
+      name: 'uncounted',
+      method: 'POST',
+      pattern: /^\/:\/sim\/faults\/windows\/([^/]+)\/(open|close)$/,
+      auth: true,
+      faultable: false,
+      handle: (_request, response, match) => {
+        const name = decodeURIComponent(match[1]!);
+        if (!faults.hasWindow(name)) throw new HttpProblem(404, `No window ${name} in the fault plan`);
+        faults.setWindow(name, match[2] === 'open');
+        sendJson(response, 200, { window: name, open: match[2] === 'open' });
       },
     },
   ];
@@ -462,19 +491,11 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
         );
         return;
       }
-      if (route.faultable) {
-        faultCounter += 1;
-        if (faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
-        const decision = decideFault(faults, library.seed, faultCounter);
-        if (decision.kind === 'drop') {
-          request.socket.destroy();
-          return;
-        }
-        if (decision.kind === 'status') {
-          if (decision.status === 429) response.setHeader('Retry-After', String(faults.retryAfterSeconds));
-          throw new HttpProblem(decision.status, 'Injected fault');
-        }
-      }
+      if (
+        route.name !== 'uncounted' &&
+        (await faults.intercept(route.name, route.faultable, request, response))
+      )
+        return;
       await route.handle(request, response, route.pattern.exec(url.pathname)!, url);
     } catch (error) {
       if (!(error instanceof HttpProblem)) throw error;
@@ -513,6 +534,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
     dataDir: init.layout.dataDir,
     close: () => {
       closing ??= (async () => {
+        faults.closeAll();
         notifications.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
