@@ -61,6 +61,10 @@ export function demoConfig(options: {
             pollIntervalMs: 100,
             settleMs: 300,
             timeoutMs: 60_000,
+            // A request it leaves unanswered for 5 s will not be answered: give up sooner than the
+            // 15 s a real server gets, so that a rehearsed stall (`--faults`) ends in minutes.
+            requestTimeoutMs: 5_000,
+            retries: 2,
           },
         },
       },

@@ -3,7 +3,9 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
   statSync,
@@ -16,10 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RatchetError } from '@ratchet/core';
 import { PlexClient } from '@ratchet/plex';
+import { SHIPPED_PREFS, serializePrefs } from '@ratchet/plex-sim';
 import { afterAll, describe, expect, it } from 'vitest';
 import { plexLog } from '../../../../test-support/fixtures.js';
 import { BIN } from '../helpers.js';
-import { runBin, STACK_TRACE } from './support.js';
+import { inPool, runBin, STACK_TRACE } from './support.js';
 
 const TOKEN = 'fault-suite-token-7a41c2';
 const ITEMS = '45';
@@ -32,50 +35,36 @@ interface Decision {
   rationale: string;
 }
 
+/** Rules of a fault plan for the simulator the demo starts (docs/plex-sim.md, "Faults"). */
+type Rule = Record<string, unknown>;
+
 /**
- * Runs the demo and, as soon as the first TEST phase starts, switches the simulator's faults on
- * (`PUT /:/sim/faults`): the fix is applied, and then the server misbehaves while it is measured.
+ * The window every fault below uses: it opens when the first fix restarts the agent (the implement
+ * phase's `POST /:/sim/agent/restart`), so the refreshes before the fix are untouched and every
+ * refresh of the fix's test is faulted. Counts, not timing: the same requests are hit on any machine.
  */
-function demoWithFaultsDuringTest(faults: Record<string, unknown>) {
+const AFTER_FIRST_FIX = { 'after-fix': { opensAt: { route: 'agent-restart', request: 1 } } };
+
+/** `ratchet demo --faults PLAN` in a new folder, through the real bin. */
+async function demoWithFaults(rules: Rule[], windows: Record<string, unknown> = AFTER_FIRST_FIX) {
   const dir = mkdtempSync(join(tmpdir(), 'ratchet-faults-'));
-  return new Promise<{
-    dir: string;
-    code: number | null;
-    stderr: string;
-    stdout: string;
-    faultedFix: string;
-  }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'demo', '--out', dir, '--items', ITEMS, '--json'], {
-      env: { ...process.env, CI: '1', PLEX_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    let stderr = '';
-    let stdout = '';
-    let faultedFix = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      const url = stderr.match(/listening on (http:\S+)/)?.[1];
-      const test = stderr.match(/\n {2}test (\S+) …/)?.[1];
-      if (url && test && !faultedFix) {
-        faultedFix = test;
-        fetch(`${url}/:/sim/faults`, {
-          method: 'PUT',
-          headers: { 'X-Plex-Token': TOKEN, 'Content-Type': 'application/json' },
-          body: JSON.stringify(faults),
-        }).catch(reject);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ dir, code, stderr, stdout, faultedFix });
-    });
+  const plan = join(dir, 'faults.json');
+  writeFileSync(plan, JSON.stringify({ windows, rules }));
+  const run = await runBin(['demo', '--out', dir, '--items', ITEMS, '--json', '--faults', plan], {
+    env: { PLEX_TOKEN: TOKEN },
+    timeoutMs: 500_000,
   });
+  const decisions = (
+    JSON.parse(readFileSync(join(dir, 'run', 'decision_log.json'), 'utf8')) as { decisions: Decision[] }
+  ).decisions;
+  const state = JSON.parse(readFileSync(join(dir, 'run', 'loop_state.json'), 'utf8')) as {
+    status: string;
+    ledger: Record<string, unknown>;
+  };
+  const prefs = readFileSync(join(dir, 'plex-data', AGENT_PREFS), 'utf8');
+  return { ...run, dir, decisions, state, prefs };
 }
+type FaultRun = Awaited<ReturnType<typeof demoWithFaults>>;
 
 const servers: Server[] = [];
 afterAll(() => {
@@ -99,67 +88,82 @@ async function failureOf(promise: Promise<unknown>): Promise<RatchetError> {
   throw new Error('expected a failure');
 }
 
-describe('faults: the Plex server misbehaves while a fix is tested', () => {
-  const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['a storm of 503 answers', { errorRate: 1, errorStatus: 503 }, /503/],
-    [
-      'a storm of 429 answers with Retry-After',
-      { errorRate: 1, errorStatus: 429, retryAfterSeconds: 1 },
-      /429|rate/i,
-    ],
-    [
-      'a server that drops every connection (gone during the refresh)',
-      { dropRate: 1 },
-      /connection was dropped/,
-    ],
+describe('faults: the Plex server misbehaves while a fix is tested, in a real demo loop', () => {
+  const refreshFault = (fault: string, extra: Rule = {}): Rule[] => [
+    { route: 'refresh', window: 'after-fix', fault, ...extra },
   ];
-  // Started by the first test that needs them, all three side by side (they mostly wait on retries).
-  let started: Promise<Awaited<ReturnType<typeof demoWithFaultsDuringTest>>[]> | undefined;
+  // [name, plan rules, what stderr must say, whether the client retries it]
+  const cases: [string, Rule[], RegExp, boolean][] = [
+    ['503 answers', refreshFault('503'), /503 Service Unavailable/, true],
+    [
+      '429 answers with Retry-After: 1',
+      refreshFault('429', { retryAfterSeconds: 1 }),
+      /429 Too Many Requests\) \[status 429\]; retrying in 1000 ms/,
+      true,
+    ],
+    ['dropped connections', refreshFault('drop'), /the connection was dropped/, true],
+    ['a server that stops answering (stall)', refreshFault('stall'), /no answer within 5000 ms/, true],
+    ['malformed JSON', refreshFault('malformed-json'), /did not answer JSON/, false],
+    ['401: the token is rejected', refreshFault('401'), /rejected the token \(401 Unauthorized\)/, false],
+  ];
+  // Started by the first test that needs them, three at a time (they mostly wait on retries).
+  let started: Promise<FaultRun[]> | undefined;
   const runs = () => {
-    started ??= Promise.all(cases.map(([, faults]) => demoWithFaultsDuringTest(faults)));
+    started ??= inPool(cases, 3, ([, rules]) => demoWithFaults(rules));
     return started;
   };
 
-  for (const [index, [name, , message]] of cases.entries()) {
-    it(`pauses with MONITOR, never KEEP or ROLLBACK, on ${name}, and keeps its state`, async () => {
-      const run = (await runs())[index];
-      if (!run) throw new Error('no run');
+  for (const [index, [name, , message, retried]] of cases.entries()) {
+    it(`on ${name}: ${retried ? 'retries, then ' : ''}pauses with MONITOR (never KEEP or ROLLBACK), says why, keeps its state`, async () => {
+      const run = (await runs())[index]!;
       expect(run.code, run.stderr).toBe(3);
       expect(run.stderr).toMatch(message);
-      expect(run.stderr).toContain('retrying');
+      // A coded error names what failed: the measurement, because a request to Plex failed.
+      expect(run.stderr).toContain('MEASUREMENT_FAILED');
+      expect(run.stderr).toContain('HTTP_ERROR');
+      const refreshRetries = /PUT \/library\/metadata\/\d+\/refresh: .*retrying in/;
+      if (retried) expect(run.stderr).toMatch(refreshRetries);
+      else expect(run.stderr).not.toMatch(refreshRetries);
       expect(run.stderr).not.toMatch(STACK_TRACE);
-      const decisions = (
-        JSON.parse(readFileSync(join(run.dir, 'run', 'decision_log.json'), 'utf8')) as {
-          decisions: Decision[];
-        }
-      ).decisions;
-      const faulted = decisions.filter((d) => d.fixId === run.faultedFix);
-      expect(faulted.map((d) => d.outcome)).toEqual(['MONITOR']);
-      const state = JSON.parse(readFileSync(join(run.dir, 'run', 'loop_state.json'), 'utf8'));
-      expect(state.status).toBe('paused');
-      expect(Object.keys(state.ledger)).toContain(run.faultedFix);
+      // The faulted fix is the only one decided, and only as MONITOR: a failed measurement never
+      // counts for or against a fix.
+      expect(run.decisions.map((d) => d.outcome)).toEqual(['MONITOR']);
+      const faulted = run.decisions[0]!.fixId;
+      expect(run.decisions[0]!.rationale).toMatch(/measurement/i);
+      expect(run.state.status).toBe('paused');
+      expect(Object.keys(run.state.ledger)).toContain(faulted);
       // The fix stays applied, waiting for its retest: the preferences hold the fix's bytes.
-      expect(readFileSync(join(run.dir, 'plex-data', AGENT_PREFS), 'utf8')).toMatch(/normalize_titles>true</);
+      expect(run.prefs).toMatch(/normalize_titles>true</);
       expect(`${run.stdout}${run.stderr}`).not.toContain(TOKEN);
-    }, 200_000);
+    }, 900_000);
   }
 
   it('retests after the faults are gone and decides the paused fix', async () => {
-    const run = (await runs())[0];
-    if (!run) throw new Error('no run');
+    const run = (await runs())[0]!;
     const resumed = await runBin(['demo', '--out', run.dir, '--items', ITEMS, '--json'], {
       env: { PLEX_TOKEN: TOKEN },
-      timeoutMs: 150_000,
+      timeoutMs: 300_000,
     });
     expect([0, 3], resumed.stderr).toContain(resumed.code);
     const decisions = (
       JSON.parse(readFileSync(join(run.dir, 'run', 'decision_log.json'), 'utf8')) as { decisions: Decision[] }
     ).decisions;
-    expect(decisions.filter((d) => d.fixId === run.faultedFix).map((d) => d.outcome)).toEqual([
+    expect(decisions.filter((d) => d.fixId === run.decisions[0]!.fixId).map((d) => d.outcome)).toEqual([
       'MONITOR',
       'KEEP',
     ]);
-  }, 200_000);
+  }, 900_000);
+
+  it('restores the files of a fix whose agent restart the server refuses (503), and goes on', async () => {
+    const run = await demoWithFaults([{ route: 'agent-restart', fault: '503' }], {});
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(STACK_TRACE);
+    expect(run.decisions.length).toBeGreaterThan(0);
+    expect(new Set(run.decisions.map((d) => d.outcome))).toEqual(new Set(['APPLY_FAILED']));
+    // Every fix was undone: the agent's preferences are the shipped ones, byte for byte.
+    expect(run.prefs).toBe(serializePrefs(SHIPPED_PREFS));
+    expect(`${run.stdout}${run.stderr}`).not.toContain(TOKEN);
+  }, 900_000);
 });
 
 describe('faults: a server that answers nonsense or nothing', () => {
@@ -182,12 +186,10 @@ describe('faults: a server that answers nonsense or nothing', () => {
       requests += 1; // never answers
     });
     const client = new PlexClient({ url, token: TOKEN, timeoutMs: 300, retries: 2, retryBaseMs: 10 });
-    const started = Date.now();
     const error = await failureOf(client.identity());
     expect(error).toBeInstanceOf(RatchetError);
     expect(error.message).toMatch(/no answer within 300 ms/);
     expect(requests).toBe(3);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('says the token was rejected on a 401, without retrying and without printing the token', async () => {
@@ -293,7 +295,7 @@ describe('faults: the machine around the run', () => {
       mkdirSync(logs);
       const sample = readFileSync(SAMPLE, 'utf8');
       const log = join(logs, 'com.plexapp.agents.x.log');
-      writeFileSync(log, sample.repeat(Math.ceil((60 * 1024 * 1024) / sample.length)));
+      writeFileSync(log, sample.repeat(Math.ceil((8 * 1024 * 1024) / sample.length)));
       // A second agent's log stays: whenever the first vanishes, there is still something to measure.
       writeFileSync(join(logs, 'com.plexapp.agents.y.log'), sample);
       const child: ChildProcess = spawn(process.execPath, [BIN, 'aggregate', logs, '--format', 'json'], {
@@ -308,18 +310,41 @@ describe('faults: the machine around the run', () => {
       child.stderr?.setEncoding('utf8').on('data', (c: string) => {
         stderr += c;
       });
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // Not a sleep: wait until the reader has the log open, stop it there, change the file under
+      // it, and let it go on. However loaded the machine, the change lands in the middle of the read.
+      const pid = child.pid!;
+      while (!hasOpen(pid, log)) await new Promise((resolve) => setImmediate(resolve));
+      process.kill(pid, 'SIGSTOP');
+      const midRead = hasOpen(pid, log);
       if (what === 'rotated') {
         renameSync(log, `${log}.1`);
         writeFileSync(log, sample);
       } else {
         rmSync(log);
       }
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      process.kill(pid, 'SIGCONT');
+      const code = await closed;
+      expect(midRead, 'the reader had the log open when it changed').toBe(true);
       expect(code, stderr).toBe(0);
       expect(stderr).not.toMatch(STACK_TRACE);
       const result = JSON.parse(stdout) as { metrics: Record<string, number> };
       expect(result.metrics.records).toBeGreaterThan(0);
-    }, 60_000);
+    }, 120_000);
   }
 });
+
+/** Whether process `pid` has `file` open (Linux /proc); false once it has exited. */
+function hasOpen(pid: number, file: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}

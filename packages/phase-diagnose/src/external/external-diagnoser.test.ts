@@ -118,12 +118,10 @@ describe('the external diagnoser', () => {
   });
 
   it('fails with SUBPROCESS_TIMEOUT when the diagnoser runs too long', async () => {
-    const started = Date.now();
     const error = await rejection(
       runExternalDiagnoser({ command: ['sleep', '10'], timeoutMs: 300 }, {}, { log: silentLogger }),
     );
     expect(error.code).toBe('SUBPROCESS_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('fails with SUBPROCESS_BAD_JSON on output that is not JSON, and PHASE_INVALID_OUTPUT on a fix without priority', async () => {

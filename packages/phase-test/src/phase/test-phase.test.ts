@@ -195,9 +195,7 @@ describe('the test phase with a Plex refresh', () => {
     server.refreshMs = 10_000;
     const ctx = makeContext(async (window) => log.measure(window));
     const phase = await testPhaseFactory(plexOptions({ items: 3, timeoutMs: 300 }), factoryCtx());
-    const started = Date.now();
     const result = await phase.run(testInput(), ctx);
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(refreshOf<{ timedOut: string[] }>(result).timedOut).toHaveLength(3);
     expect(result.decision).toBe('MONITOR');
   });

@@ -109,7 +109,6 @@ describe('a command that fails', () => {
 describe('timeouts and aborts', () => {
   it('A timeout stops the command and its children, and is SUBPROCESS_TIMEOUT', async () => {
     const pids = join(world.dir, 'pids');
-    const started = Date.now();
 
     const error = await expectRatchetError(() =>
       aggregate({
@@ -121,7 +120,6 @@ describe('timeouts and aborts', () => {
     expect(error.code).toBe('SUBPROCESS_TIMEOUT');
     expect(error.message).toContain('did not finish within 700 ms and was stopped with its child processes');
     expect(error.message).toContain('  | waiting');
-    expect(Date.now() - started).toBeLessThan(5_000);
     await expectAllDead((await readFile(pids, 'utf8')).trim().split(' ').map(Number));
   });
 
