@@ -8,6 +8,7 @@ import {
   type Fix,
   type Logger,
   RatchetError,
+  redactText,
   silentLogger,
   writeFileAtomic,
 } from '@ratchet/core';
@@ -17,7 +18,6 @@ import { runExternalDiagnoser, vetExternalFixes } from '../external/run-external
 import type { DiagnoseOptions } from '../options/diagnose-options.js';
 import { renderReport } from '../report/render-report.js';
 import { type LoadedRule, loadRuleSet } from '../rules/load-rules.js';
-import { redactSecrets } from '../security/redact.js';
 
 export const DIAGNOSIS_FILE = 'diagnosis.json';
 export const REPORT_FILE = 'diagnostic_report.md';
@@ -119,16 +119,13 @@ export async function diagnose(
     ...(external ? { external } : {}),
   });
   // The diagnosis is kept in the loop state too: no token from a quoted log line may ride along.
-  return JSON.parse(redactSecrets(JSON.stringify(diagnosis))) as Diagnosis;
+  return JSON.parse(redactText(JSON.stringify(diagnosis))) as Diagnosis;
 }
 
 /** Writes diagnosis.json and diagnostic_report.md into a folder, each atomically. */
 export async function writeDiagnosisFiles(diagnosis: Diagnosis, folder: string): Promise<void> {
-  await writeFileAtomic(
-    join(folder, DIAGNOSIS_FILE),
-    redactSecrets(`${JSON.stringify(diagnosis, null, 2)}\n`),
-  );
-  await writeFileAtomic(join(folder, REPORT_FILE), redactSecrets(renderReport(diagnosis)));
+  await writeFileAtomic(join(folder, DIAGNOSIS_FILE), `${JSON.stringify(diagnosis, null, 2)}\n`);
+  await writeFileAtomic(join(folder, REPORT_FILE), renderReport(diagnosis));
 }
 
 export async function createDiagnosePhase(
