@@ -67,7 +67,7 @@ export function secretForms(value: string): string[] {
   const forms = new Set<string>([value]);
   const encoded = encodeURIComponent(value);
   forms.add(encoded);
-  forms.add(encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
+  forms.add(encoded.replace(/%[0-9A-F]{2}/g, (percent) => percent.toLowerCase()));
   forms.add(encodeURIComponent(encoded));
   const bytes = Buffer.from(value, 'utf8');
   for (const offset of [0, 1, 2]) {

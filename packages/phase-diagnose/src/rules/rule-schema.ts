@@ -10,6 +10,12 @@ const oneOrMany = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(s
  */
 const regexSource = text.superRefine((source, ctx) => {
   try {
+    new RegExp(source);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` });
+    return;
+  }
+  try {
     compileUserRegex(source, 'regular expression');
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
