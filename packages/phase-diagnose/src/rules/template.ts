@@ -26,6 +26,30 @@ export class MissingCaptureError extends CaptureError {
 
 /** A captured value would become an option of a command (`--use-compress-program=...`). */
 export class OptionCaptureError extends CaptureError {}
+/**
+ * A captured value that stands for no real value: a mined template's `<*>`, or the redaction
+ * marker. Prose may show it; an action must never write it into a file or a command.
+ */
+const STAND_IN = /<\*>|\[redacted\]/;
+
+export class UnusableCaptureError extends Error {
+  constructor(
+    readonly placeholder: string,
+    readonly value: string,
+  ) {
+    super(
+      `the value captured for {{${placeholder}}} is ${JSON.stringify(value)}, a stand-in (a mined template's <*> or a redacted secret), not a real value`,
+    );
+  }
+}
+
+/** Throws when an action would use a stand-in captured value. */
+export function assertUsableCaptures(value: unknown, captures: Captures): void {
+  for (const name of placeholdersInValue(value)) {
+    const captured = captures[name];
+    if (captured !== undefined && STAND_IN.test(captured)) throw new UnusableCaptureError(name, captured);
+  }
+}
 
 export function renderText(text: string, captures: Captures): string {
   return text.replace(PLACEHOLDER, (_whole, name: string) => {
