@@ -76,6 +76,7 @@ export function secretForms(value: string): string[] {
     // Keep only the characters that depend on the secret's bytes alone, so the form is found
     // wherever the secret sits inside a longer encoded text (a Basic header's `user:token`).
     const skip = offset === 0 ? 0 : offset + 1;
+    if (offset === 0) forms.add(base64);
     const stable = base64.slice(skip, Math.floor(padded.length / 3) * 4);
     if (stable.length < MIN_BASE64_CHARS) continue;
     forms.add(stable);

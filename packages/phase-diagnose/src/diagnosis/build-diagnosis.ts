@@ -94,7 +94,9 @@ export function explainErrorTypes(aggregate: AggregateResult, rules: ReadonlyArr
             return [renderFix(fix, hit)];
           } catch (error) {
             if (!(error instanceof UnusableCaptureError)) throw error;
-            problems.push(`fix ${fix.id} of rule ${hit.rule.id} not proposed for ${errorType.id}: ${error.message}`);
+            problems.push(
+              `fix ${fix.id} of rule ${hit.rule.id} not proposed for ${errorType.id}: ${error.message}`,
+            );
             return [];
           }
         });

@@ -50,13 +50,19 @@ describe('captures that are placeholders of a mined template', () => {
     expect(diagnosis.fixes).toEqual([]);
     expect(JSON.stringify(diagnosis)).not.toContain('"value":"<*>"');
     const problems = (diagnosis.problems ?? []) as string[];
-    expect(problems.some((p) => p.includes('fix pin-host of rule pin-upstream-host not proposed') && p.includes('<*>'))).toBe(true);
+    expect(
+      problems.some(
+        (p) => p.includes('fix pin-host of rule pin-upstream-host not proposed') && p.includes('<*>'),
+      ),
+    ).toBe(true);
   });
 
   it('proposes the fix when the capture is a real value', async () => {
     const diagnosis = await diagnose(
       {
-        aggregate: simdbAggregate([refused('connect to api.example refused', 'connect to api.example refused')]),
+        aggregate: simdbAggregate([
+          refused('connect to api.example refused', 'connect to api.example refused'),
+        ]),
         mode: 'full',
         attemptedFixIds: [],
         rolledBackFixIds: [],
