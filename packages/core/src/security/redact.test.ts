@@ -46,7 +46,8 @@ describe('SecretRedactor', () => {
       ['sent Bearer abcdefgh12345678 upstream', `sent Bearer ${REDACTED} upstream`],
       ['run --api-key=k-12345 now', `run --api-key=${REDACTED} now`],
       ['http://h/health?token=abc123&x=1', `http://h/health?token=${REDACTED}&x=1`],
-      ['api_key=zzz999 apikey: yyy888', `api_key=${REDACTED} apikey: ${REDACTED}`],
+      ['api_key=zzz999 {"apiKey": "yyy888"}', `api_key=${REDACTED} {"apiKey": "${REDACTED}"}`],
+      ['X-Plex-Token: abcdef123456', `X-Plex-Token: ${REDACTED}`],
       ['https://admin:hunter22@example.com/x', `https://admin:${REDACTED}@example.com/x`],
     ];
     for (const [input, expected] of cases) expect(redactor.redact(input)).toBe(expected);
@@ -58,7 +59,8 @@ describe('SecretRedactor', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    const text = 'HTTP Error 429: Too Many Requests; tokens 12; see ${PLEX_TOKEN} and --token <token>';
+    const text =
+      'HTTP Error 429: Too Many Requests; tokens 12; see ${PLEX_TOKEN} and --token <token>; token:  the one given; {"token": 5}';
     expect(redactor.redact(text)).toBe(text);
   });
 

@@ -21,20 +21,24 @@ const MIN_BASE64_CHARS = 8;
 
 // What follows a credential key up to the end of the value: stops at URL, quote and markup delimiters.
 const VALUE = String.raw`(?:(?!%26|%2526)[^\s&'"<>\\,;()[\]{}])+`;
-// `=` plain, URL-encoded once (%3D) or twice (%253D); `:` with optional quotes (header, dict, JSON).
-const ASSIGN = String.raw`(?:=|%3D|%253D|["']?\s*:\s*["']?)`;
-const CREDENTIAL_KEY = String.raw`(?:X-Plex-Token|access_token|auth_token|api[-_]?key|apikey|client_secret|password|passwd|secret|token)`;
+// `=` plain, URL-encoded once (%3D) or twice (%253D).
+const EQUALS = String.raw`(?:=|%3D|%253D)`;
+// `:` with optional quotes: a header, a Python dict, JSON.
+const COLON = String.raw`["']?\s*:\s*["']?`;
+const CREDENTIAL_KEY = String.raw`(?:access_token|auth_token|api[-_]?key|apikey|client_secret|password|passwd|secret|token)`;
+// A JSON literal after a key (`"token": 5`, `"password": null`) holds no secret, and replacing it
+// would break the JSON the text is part of.
+const NOT_A_LITERAL = String.raw`(?!(?:true|false|null|-?\d[\d.eE+-]*)\b)`;
 
 // Each pattern captures (prefix)(value): the value is replaced, the prefix kept so a reader sees
 // what was there.
 const CREDENTIAL_PATTERNS: readonly RegExp[] = [
-  // A key that names a credential, followed by its value: X-Plex-Token=..., "token": "...", api_key=...
-  // A JSON literal after the key (`"token": 5`, `"password": null`) is left alone: it holds no
-  // secret, and replacing it would break the JSON the text is part of.
-  new RegExp(
-    String.raw`(\b${CREDENTIAL_KEY}${ASSIGN})(?!(?:true|false|null|-?\d[\d.eE+-]*)\b)(${VALUE})`,
-    'gi',
-  ),
+  // The Plex token after any separator: a URL query, a header, a quoted dict entry.
+  new RegExp(String.raw`(\bX-Plex-Token(?:${EQUALS}|${COLON}))${NOT_A_LITERAL}(${VALUE})`, 'gi'),
+  // A credential key in a query or an assignment: token=..., api_key=..., password%3D...
+  new RegExp(String.raw`(\b${CREDENTIAL_KEY}${EQUALS})(${VALUE})`, 'gi'),
+  // A quoted credential key, as in a dict or JSON: 'token': '...', "apiKey": "..."
+  new RegExp(String.raw`(["']${CREDENTIAL_KEY}["']\s*:\s*["']?)${NOT_A_LITERAL}(${VALUE})`, 'gi'),
   // Command-line options: --api-key=..., --token ..., --password=...
   new RegExp(String.raw`(--(?:api[-_]?key|token|password|passwd|secret|auth)(?:=|\s+))(${VALUE})`, 'gi'),
   // Authorization headers, quoted or not, with or without a scheme.
