@@ -20,6 +20,16 @@ rules:
         name: Pin the upstream host
         actions:
           - { type: json-set, file: agent.json, path: host, value: "{{upstream}}" }
+  - id: leak-a-key
+    title: The agent lost its key
+    confidence: 0.9
+    match: { category: unknown, template: "key lost" }
+    rootCause: the key is gone
+    fixes:
+      - id: write-key
+        name: Write the key back
+        actions:
+          - { type: json-set, file: agent.json, path: url, value: "https://api.example/?api_key=abc123secret" }
 `;
 
 function refused(template: string, example: string): ErrorType {
@@ -73,5 +83,23 @@ describe('captures that are placeholders of a mined template', () => {
     expect(diagnosis.fixes.map((fix) => fix.actions)).toEqual([
       [{ type: 'json-set', file: 'agent.json', path: 'host', value: 'api.example' }],
     ]);
+  });
+
+  it('never proposes a fix whose action holds a secret-shaped value, which redaction would turn into [redacted]', async () => {
+    const diagnosis = await diagnose(
+      {
+        aggregate: simdbAggregate([refused('key lost', 'key lost')]),
+        mode: 'full',
+        attemptedFixIds: [],
+        rolledBackFixIds: [],
+      },
+      rules,
+      { thresholds: DEFAULT_THRESHOLDS },
+    );
+    expect(diagnosis.fixes).toEqual([]);
+    expect(JSON.stringify(diagnosis)).not.toContain('abc123secret');
+    expect((diagnosis.problems ?? []) as string[]).toContain(
+      'fix write-key not proposed: its actions hold a secret-shaped value, which is never written',
+    );
   });
 });

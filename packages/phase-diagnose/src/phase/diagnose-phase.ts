@@ -119,7 +119,24 @@ export async function diagnose(
     ...(external ? { external } : {}),
   });
   // The diagnosis is kept in the loop state too: no token from a quoted log line may ride along.
-  return JSON.parse(redactText(JSON.stringify(diagnosis))) as Diagnosis;
+  return withoutSecretActions(JSON.parse(redactText(JSON.stringify(diagnosis))) as Diagnosis, diagnosis);
+}
+
+/**
+ * A fix whose actions redaction had to change would apply `[redacted]` instead of the value: it is
+ * not proposed, and the diagnosis says why.
+ */
+function withoutSecretActions(redacted: Diagnosis, original: Diagnosis): Diagnosis {
+  const changed = new Set(
+    original.fixes
+      .filter((fix) => JSON.stringify(fix.actions) !== redactText(JSON.stringify(fix.actions)))
+      .map((fix) => redactText(fix.id)),
+  );
+  if (changed.size === 0) return redacted;
+  const problems = [...((redacted.problems ?? []) as string[])];
+  for (const id of changed)
+    problems.push(`fix ${id} not proposed: its actions hold a secret-shaped value, which is never written`);
+  return { ...redacted, fixes: redacted.fixes.filter((fix) => !changed.has(fix.id)), problems };
 }
 
 /** Writes diagnosis.json and diagnostic_report.md into a folder, each atomically. */
