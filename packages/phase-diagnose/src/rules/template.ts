@@ -1,3 +1,5 @@
+import { REDACTED } from '@ratchet/core';
+
 /** `{{name}}` placeholders; names are letters, digits, `_`, `.` and `-`. */
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
 
@@ -30,7 +32,7 @@ export class OptionCaptureError extends CaptureError {}
  * A captured value that stands for no real value: a mined template's `<*>`, or the redaction
  * marker. Prose may show it; an action must never write it into a file or a command.
  */
-const STAND_IN = /<\*>|\[redacted\]/;
+const STAND_IN_VALUES = ['<*>', REDACTED];
 
 export class UnusableCaptureError extends Error {
   constructor(
@@ -47,7 +49,7 @@ export class UnusableCaptureError extends Error {
 export function assertUsableCaptures(value: unknown, captures: Captures): void {
   for (const name of placeholdersInValue(value)) {
     const captured = captures[name];
-    if (captured !== undefined && STAND_IN.test(captured)) throw new UnusableCaptureError(name, captured);
+    if (captured !== undefined && STAND_IN_VALUES.some((stand) => captured.includes(stand))) throw new UnusableCaptureError(name, captured);
   }
 }
 
