@@ -23,10 +23,18 @@ export interface ImplementationRecord {
   restoredAfterFailure?: boolean;
 }
 
+/** A code span that text cannot leave: its fence is longer than any backtick run inside. */
+function codeSpan(text: string): string {
+  const clean = text.replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return longest === 0 ? `${fence}${clean}${fence}` : `${fence} ${clean} ${fence}`;
+}
+
 export function renderMarkdown(records: readonly ImplementationRecord[]): string {
   const parts: string[] = [];
   for (const record of records) {
-    const id = escapeMarkdownInline(record.fixId);
+    const id = codeSpan(record.fixId);
     const title = record.fixName ? `${escapeMarkdownInline(record.fixName)} (${id})` : id;
     parts.push(`## Implementation: ${title}`, '');
     const outcome =
@@ -40,7 +48,7 @@ export function renderMarkdown(records: readonly ImplementationRecord[]): string
       `- Duration: ${record.durationMs} ms`,
       `- Restarted: ${record.restarted ? 'yes' : 'no'}`,
     );
-    if (record.backups) parts.push(`- Backups: ${escapeMarkdownInline(record.backups)}`);
+    if (record.backups) parts.push(`- Backups: ${codeSpan(record.backups)}`);
     if (record.error) parts.push(`- Error: ${escapeMarkdownInline(record.error)}`);
     parts.push(
       '',
