@@ -114,7 +114,13 @@ export function compileUserRegex(
   try {
     new RegExp(source);
   } catch (error) {
-    throw invalid(where, source, `is not a valid regular expression: ${(error as Error).message}`);
+    throw new RatchetError(
+      'INPUT_INVALID',
+      `${where}: invalid regular expression: ${(error as Error).message}`,
+      {
+        details: { pattern: source },
+      },
+    );
   }
   if (options.trusted) return new NativeUserRegex(source);
   let re2: RE2JS | undefined;

@@ -84,7 +84,7 @@ export async function loadMetricRuleFile(path: string): Promise<GenericMetricRul
 }
 
 function compileMetricRegex(pattern: string, where: string): UserRegex {
-  return compileUserRegex(pattern, `${where}: regular expression`, { hot: true });
+  return compileUserRegex(pattern, where, { hot: true });
 }
 
 export interface AggregateGenericLogsOptions {
@@ -103,7 +103,7 @@ export const GENERIC_BASE_METRICS = ['records', 'errorRecords', 'unparsedLines']
 const ERROR_LEVELS = new Set(['ERROR', 'CRITICAL', 'FATAL', 'SEVERE', 'ERR', 'CRIT', 'EMERG', 'ALERT']);
 
 export function compileLineFormat(lineFormat: string, where = 'lineFormat'): UserRegex {
-  const regex = compileUserRegex(lineFormat, `${where}: regular expression`, { hot: true });
+  const regex = compileUserRegex(lineFormat, where, { hot: true });
   if (!lineFormat.includes('(?<message>')) {
     throw new RatchetError(
       'INPUT_INVALID',

@@ -49,7 +49,8 @@ export class UnusableCaptureError extends Error {
 export function assertUsableCaptures(value: unknown, captures: Captures): void {
   for (const name of placeholdersInValue(value)) {
     const captured = captures[name];
-    if (captured !== undefined && STAND_IN_VALUES.some((stand) => captured.includes(stand))) throw new UnusableCaptureError(name, captured);
+    if (captured !== undefined && STAND_IN_VALUES.some((stand) => captured.includes(stand)))
+      throw new UnusableCaptureError(name, captured);
   }
 }
 
