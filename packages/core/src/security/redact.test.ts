@@ -48,6 +48,7 @@ describe('SecretRedactor', () => {
       ['http://h/health?token=abc123&x=1', `http://h/health?token=${REDACTED}&x=1`],
       ['api_key=zzz999 {"apiKey": "yyy888"}', `api_key=${REDACTED} {"apiKey": "${REDACTED}"}`],
       ['X-Plex-Token: abcdef123456', `X-Plex-Token: ${REDACTED}`],
+      ['<Preferences PlexOnlineToken="abcdef123456" />', `<Preferences PlexOnlineToken="${REDACTED}" />`],
       ['https://admin:hunter22@example.com/x', `https://admin:${REDACTED}@example.com/x`],
     ];
     for (const [input, expected] of cases) expect(redactor.redact(input)).toBe(expected);
@@ -60,7 +61,7 @@ describe('SecretRedactor', () => {
 
   it('leaves ordinary text alone', () => {
     const text =
-      'HTTP Error 429: Too Many Requests; tokens 12; see ${PLEX_TOKEN} and --token <token>; token:  the one given; {"token": 5}';
+      'HTTP Error 429: Too Many Requests; tokens 12; see ${PLEX_TOKEN} and --token <token>; token:  the one given; {"token": 5, "password": "${DB_PASSWORD}"}';
     expect(redactor.redact(text)).toBe(text);
   });
 

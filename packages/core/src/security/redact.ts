@@ -27,16 +27,20 @@ const EQUALS = String.raw`(?:=|%3D|%253D)`;
 const COLON = String.raw`["']?\s*:\s*["']?`;
 const CREDENTIAL_KEY = String.raw`(?:access_token|auth_token|api[-_]?key|apikey|client_secret|password|passwd|secret|token)`;
 // A JSON literal after a key (`"token": 5`, `"password": null`) holds no secret, and replacing it
-// would break the JSON the text is part of.
-const NOT_A_LITERAL = String.raw`(?!(?:true|false|null|-?\d[\d.eE+-]*)\b)`;
+// would break the JSON the text is part of; a `${ENV}` reference names a secret without holding it.
+const NOT_A_LITERAL = String.raw`(?!(?:true|false|null|-?\d[\d.eE+-]*)\b|\$\{)`;
 
 // Each pattern captures (prefix)(value): the value is replaced, the prefix kept so a reader sees
 // what was there.
 const CREDENTIAL_PATTERNS: readonly RegExp[] = [
-  // The Plex token after any separator: a URL query, a header, a quoted dict entry.
-  new RegExp(String.raw`(\bX-Plex-Token(?:${EQUALS}|${COLON}))${NOT_A_LITERAL}(${VALUE})`, 'gi'),
+  // The Plex token after any separator: a URL query, a header, a quoted dict entry, the
+  // PlexOnlineToken="..." attribute of Preferences.xml.
+  new RegExp(
+    String.raw`(\b(?:X-Plex-Token|PlexOnlineToken)(?:${EQUALS}|${COLON})["']?)${NOT_A_LITERAL}(${VALUE})`,
+    'gi',
+  ),
   // A credential key in a query or an assignment: token=..., api_key=..., password%3D...
-  new RegExp(String.raw`(\b${CREDENTIAL_KEY}${EQUALS})(${VALUE})`, 'gi'),
+  new RegExp(String.raw`(\b${CREDENTIAL_KEY}${EQUALS})(?!\$\{)(${VALUE})`, 'gi'),
   // A quoted credential key, as in a dict or JSON: 'token': '...', "apiKey": "..."
   new RegExp(String.raw`(["']${CREDENTIAL_KEY}["']\s*:\s*["']?)${NOT_A_LITERAL}(${VALUE})`, 'gi'),
   // Command-line options: --api-key=..., --token ..., --password=...
