@@ -152,6 +152,7 @@ rules:
     });
     let stderr = '';
     let signalled = false;
+    let second = false;
     const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.stderr.setEncoding('utf8').on('data', (text: string) => {
       stderr += text;
@@ -160,7 +161,11 @@ rules:
       if (!signalled && /aggregate .*…/.test(stderr)) {
         signalled = true;
         child.kill('SIGINT');
-        setImmediate(() => child.kill('SIGINT'));
+      }
+      // Signals do not queue: the second is sent once the first was seen (while the phase works).
+      if (signalled && !second && /SIGINT: stopping at the next phase boundary/.test(stderr)) {
+        second = true;
+        child.kill('SIGINT');
       }
     });
     child.stdout.resume();
