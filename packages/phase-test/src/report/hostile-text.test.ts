@@ -30,7 +30,11 @@ describe('test_report.md with text from hostile logs, rules and servers', () => 
         measurementError: `failed ${LINK}`,
       },
     } as unknown as Judgement;
-    const result = { decision: 'MONITOR', window: { start: SVG, end: LINK } } as unknown as TestResult;
+    const result = {
+      decision: 'MONITOR',
+      rationale: `rationale ${SVG} ${LINK}`,
+      window: { start: SVG, end: LINK },
+    } as unknown as TestResult;
     const refresh = {
       kind: 'plex',
       durationMs: 10,
@@ -40,7 +44,9 @@ describe('test_report.md with text from hostile logs, rules and servers', () => 
       failed: [],
       chosen: [{ ratingKey: SVG, title: `<script>alert(2)</script> ${LINK}`, reason: LINK, namedAs: SVG }],
     };
-    const markdown = renderTestReport(result, judgement, refresh as never, {
+    const spent = { rounds: 1, items: 2, requests: 2, waitedMs: 0 };
+    const effort = { thisTest: spent, total: spent, tests: 1, method: 'fixed', look: 'once' } as never;
+    const markdown = renderTestReport(result, judgement, refresh as never, effort, {
       fixId: `fix-${SVG}`,
       fixName: `Fix ${LINK}`,
       iteration: 1,
