@@ -10,12 +10,7 @@ import { compareWithPrevious } from '../compare/compare-diagnoses.js';
 import { priorityOf, type RankedFixes, rankFixes, type Thresholds } from '../ranking/rank-fixes.js';
 import type { LoadedRule } from '../rules/load-rules.js';
 import { matchRule, type RuleHit } from '../rules/match-rule.js';
-import {
-  CaptureError,
-  renderValue,
-  UnusableCaptureError,
-  withProseDefaults,
-} from '../rules/template.js';
+import { CaptureError, renderValue, UnusableCaptureError, withProseDefaults } from '../rules/template.js';
 import { describeReach, reachOf } from './operations.js';
 import { CandidateMerger, type FixCandidate, renderFix } from './render-fix.js';
 
