@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +121,7 @@ rules:
 
   it('stops on Ctrl+C (SIGINT to the real bin) while the aggregate phase works through the evil pattern', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ratchet-redos-sigint-'));
+    mkdirSync(join(dir, 'root'));
     // Enough lines that the phase is still reading when the signals arrive.
     const log = createWriteStream(join(dir, 'evil.log'));
     const chunk = `${EVIL_LINE}\n`.repeat(10_000);
@@ -138,7 +139,7 @@ rules:
   phases: {
     aggregate: { use: '@ratchet/phase-aggregate', with: { preset: 'generic', logs: ['./evil.log'], lineFormat: ${JSON.stringify(EVIL_LINE_FORMAT)} } },
     diagnose: { use: '@ratchet/phase-diagnose' },
-    implement: { use: '@ratchet/phase-implement', with: { roots: ['.'] } },
+    implement: { use: '@ratchet/phase-implement', with: { roots: ['./root'] } },
     test: { use: './judge.mjs' },
   },
   exit: { maxIterations: 1, plateau: false },
