@@ -1,3 +1,4 @@
+import { redactProcessOutput } from '@ratchet/core/redact';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { guardOutput } from './ui/closed-output.js';
@@ -7,6 +8,9 @@ guardOutput();
 
 // Command implementations are imported lazily, inside each action: `ratchet --help` must not pay
 // for loading the phases, zod schemas or the simulator.
+
+// Before anything can print: no secret reaches stdout or stderr, whoever writes it.
+redactProcessOutput();
 
 function positiveInt(value: string): number {
   const parsed = Number(value);

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { createJiti } from 'jiti';
 import { RatchetError } from '../errors/ratchet-error.js';
+import { secretRedactor } from '../security/redact.js';
 import { resolveEnv } from './env.js';
 import { type RatchetConfig, RatchetConfigSchema } from './schema.js';
 import { refuseTodos } from './todos.js';
@@ -81,6 +82,9 @@ export async function loadConfig(
   if (typeof raw === 'function') raw = await (raw as () => unknown)();
   const config = parseConfig(raw, result.filepath);
   const resolved = parseConfig(resolveEnv(raw, options.env ?? process.env), result.filepath);
+  secretRedactor.addSecretEnv(resolved.secrets);
+  secretRedactor.addSecretsFromConfig(resolved);
+  for (const name of resolved.secrets) secretRedactor.addSecret((options.env ?? process.env)[name]);
   return { config, resolved, filepath: result.filepath, configDir: dirname(result.filepath) };
 }
 

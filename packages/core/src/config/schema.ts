@@ -168,6 +168,12 @@ export const RatchetConfigSchema = z
     judge: JudgeConfigSchema.default(JudgeConfigSchema.parse({})),
     priority: PrioritySchema.default('HIGH').describe('The lowest fix priority the loop applies'),
     outDir: z.string().default('.ratchet'),
+    secrets: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
+      .default([])
+      .describe(
+        'Environment variables whose values are secrets: redacted (plain, URL-encoded, base64) from every file and output. PLEX_TOKEN always is',
+      ),
   })
   .strict();
 

@@ -25,6 +25,12 @@ export interface PhaseContext {
   readonly outDir: string;
   /** Aborted on Ctrl+C (second press), SIGTERM or a deadline: finish or abandon cleanly. */
   readonly signal: AbortSignal;
+  /**
+   * Optional, for engines that provide it: aborted soon after any stop request (the first Ctrl+C,
+   * SIGTERM, the STOP file). Work that changes nothing (a measurement) may abandon at once by
+   * throwing INTERRUPTED; work that changes the system finishes its step.
+   */
+  readonly stopSignal?: AbortSignal;
   readonly log: Logger;
   readonly events: LoopEvents;
   readonly state: Readonly<LoopState>;

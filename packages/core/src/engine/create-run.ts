@@ -11,8 +11,8 @@ import type { PhaseSet } from '../contracts/phase.js';
 import { TOKENS } from '../di/tokens.js';
 import { loadCustomPolicies, loadPhases } from '../phases/load-phases.js';
 import { builtinPolicies } from '../policies/builtin.js';
+import { redactConfigSecrets } from '../security/redact.js';
 import { RunStore } from '../state/run-store.js';
-import { redactSecrets } from '../util/redact.js';
 import { ENGINE_OPTIONS, type EngineOptions, LoopEngine } from './loop-engine.js';
 
 export interface PrepareRunOptions {
@@ -126,7 +126,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     signal: options.signal,
     // The config as written, secrets redacted: `${PLEX_TOKEN}` stays a reference, never its value.
     // The engine writes it once it accepts a new run, never over a run it refuses.
-    runConfig: { source: loaded.filepath, config: redactSecrets(loaded.config) },
+    runConfig: { source: loaded.filepath, config: redactConfigSecrets(loaded.config) },
   };
   container.register(TOKENS.Aggregate, { useValue: phases.aggregate });
   container.register(TOKENS.Diagnose, { useValue: phases.diagnose });

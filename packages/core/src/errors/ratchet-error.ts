@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'ACTION_FAILED'
   | 'ROLLBACK_FAILED'
   | 'HTTP_ERROR'
+  | 'CROSS_ORIGIN_REDIRECT'
   | 'USAGE'
   | 'INTERRUPTED';
 

@@ -1,6 +1,12 @@
 export { formatNumber, formatPct, formatSignedNumber } from './format/numbers.js';
 export { renderFinalReportHtml } from './html/final-report.js';
 export { type LineChartOptions, renderLineChartSvg } from './html/line-chart.js';
+export {
+  escapeMarkdownCell,
+  escapeMarkdownInline,
+  markdownCodeBlock,
+  markdownTable,
+} from './markdown/escape.js';
 export { renderFinalReportMarkdown } from './markdown/final-report.js';
 export { renderIterationSummaryMarkdown } from './markdown/iteration-summary.js';
 export {

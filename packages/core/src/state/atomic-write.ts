@@ -11,8 +11,14 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { redactText } from '../security/redact.js';
 
 export interface AtomicWriteOptions {
+  /**
+   * Writes the text as given. Only for files that are not Ratchet's own output (a simulated
+   * server's data): everything else Ratchet writes is redacted of secrets first.
+   */
+  verbatim?: boolean;
   /**
    * Fsync the file and its folder (default), so the new bytes survive a power loss too. Without,
    * a reader still sees the old bytes or the new ones, never a mix: for many small files whose
@@ -24,13 +30,15 @@ export interface AtomicWriteOptions {
 /**
  * Writes a file so that a reader (or a crash) sees either the old bytes or the new ones, never a
  * mix: write a temp file beside it, fsync it, rename it over the target, fsync the folder.
+ * Text is redacted of every known secret on its way out (see security/redact.ts).
  */
 export function writeFileAtomic(
   path: string,
-  data: string | Uint8Array,
+  content: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): void {
   const durable = options.durable ?? true;
+  const data = typeof content === 'string' && !options.verbatim ? redactText(content) : content;
   // A device or a pipe (/dev/stdout, /dev/full, a FIFO) is written in place: renaming a temp file
   // over it would replace the device with a regular file, and as root even succeed.
   if (isSpecialFile(path)) {

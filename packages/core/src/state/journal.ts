@@ -9,6 +9,7 @@ import {
   truncateSync,
   writeSync,
 } from 'node:fs';
+import { redactText } from '../security/redact.js';
 
 export interface JournalEntry {
   seq: number;
@@ -57,7 +58,7 @@ export class Journal {
   append(entry: Omit<JournalEntry, 'seq' | 'at'>): JournalEntry {
     this.seq += 1;
     const full: JournalEntry = { seq: this.seq, at: new Date().toISOString(), ...entry };
-    const body = JSON.stringify(full);
+    const body = redactText(JSON.stringify(full));
     const fd = openSync(this.path, 'a');
     try {
       writeSync(fd, `${checksum(body)} ${body}\n`);

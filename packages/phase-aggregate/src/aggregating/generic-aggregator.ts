@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { AggregateResult, ErrorType, ItemOutcome } from '@ratchet/core';
-import { RatchetError } from '@ratchet/core';
+import { compileUserRegex, RatchetError, redactText, type UserRegex } from '@ratchet/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { TemplateMiner } from '../mining/template-miner.js';
@@ -83,15 +83,8 @@ export async function loadMetricRuleFile(path: string): Promise<GenericMetricRul
   return rules;
 }
 
-function compileMetricRegex(pattern: string, where: string): RegExp {
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    throw new RatchetError(
-      'INPUT_INVALID',
-      `${where}: invalid regular expression: ${(error as Error).message}`,
-    );
-  }
+function compileMetricRegex(pattern: string, where: string): UserRegex {
+  return compileUserRegex(pattern, where, { hot: true });
 }
 
 export interface AggregateGenericLogsOptions {
@@ -109,16 +102,8 @@ export const GENERIC_BASE_METRICS = ['records', 'errorRecords', 'unparsedLines']
 
 const ERROR_LEVELS = new Set(['ERROR', 'CRITICAL', 'FATAL', 'SEVERE', 'ERR', 'CRIT', 'EMERG', 'ALERT']);
 
-export function compileLineFormat(lineFormat: string, where = 'lineFormat'): RegExp {
-  let regex: RegExp;
-  try {
-    regex = new RegExp(lineFormat);
-  } catch (error) {
-    throw new RatchetError(
-      'INPUT_INVALID',
-      `${where}: invalid regular expression: ${(error as Error).message}`,
-    );
-  }
+export function compileLineFormat(lineFormat: string, where = 'lineFormat'): UserRegex {
+  const regex = compileUserRegex(lineFormat, where, { hot: true });
   if (!lineFormat.includes('(?<message>')) {
     throw new RatchetError(
       'INPUT_INVALID',
@@ -196,7 +181,8 @@ export async function aggregateGenericLogs(options: AggregateGenericLogsOptions)
         }
         if (isError) {
           metrics.errorRecords = (metrics.errorRecords ?? 0) + 1;
-          const cluster = miner.add(message);
+          // A mined template or a kept example outlives its line: no secret may ride along.
+          const cluster = miner.add(redactText(message));
           if (item !== undefined) {
             const set = typeItems.get(cluster.id) ?? new Set<string>();
             if (set.size < MAX_ITEMS_PER_TYPE) set.add(detach(item));
@@ -210,14 +196,16 @@ export async function aggregateGenericLogs(options: AggregateGenericLogsOptions)
               category: 'unknown',
               count: 1,
               level,
-              examples: [line.slice(0, 2000)],
+              examples: [redactText(line.slice(0, 2000))],
               files: [file.path],
             });
           const errorType = errorTypes.get(cluster.id);
           if (errorType && (errorType.files ?? []).length < 50 && !errorType.files?.includes(file.path))
             errorType.files?.push(file.path);
-          if (errorType && (errorType.examples ?? []).length < 3 && !errorType.examples?.includes(line))
-            errorType.examples?.push(line.slice(0, 2000));
+          if (errorType && (errorType.examples ?? []).length < 3) {
+            const example = redactText(line.slice(0, 2000));
+            if (!errorType.examples?.includes(example)) errorType.examples?.push(example);
+          }
         }
       },
       { signal: options.signal, maxLineChars: options.maxLineChars },

@@ -246,7 +246,7 @@ describe('secrets', () => {
     const result = await aggregatePlexLogs({ paths: [dir] });
     expect(result.errorTypes[0]?.category).toBe('local-pms-unreachable');
     expect(JSON.stringify(result)).not.toContain(token);
-    expect(result.errorTypes[0]?.examples?.[0]).toContain('X-Plex-Token=<redacted>');
+    expect(result.errorTypes[0]?.examples?.[0]).toContain('X-Plex-Token=[redacted]');
   });
 });
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { RatchetError } from '@ratchet/core';
-import type { LogRule } from '@ratchet/plex';
+import { compileUserRegex, RatchetError, type UserRegex } from '@ratchet/core';
+import { type LogRule, PLEX_ERROR_RULES } from '@ratchet/plex';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -19,8 +19,8 @@ const RuleFileSchema = z.union([z.array(LogRuleSchema), z.object({ rules: z.arra
 
 export interface CompiledRule {
   rule: LogRule;
-  message: RegExp | undefined;
-  exception: RegExp | undefined;
+  message: UserRegex | undefined;
+  exception: UserRegex | undefined;
   levels: ReadonlySet<string> | undefined;
   /** Literal prefixes of a `^(a|b)` message pattern: a cheap test before the regex. */
   prefixes: string[] | undefined;
@@ -40,18 +40,13 @@ function literalPrefixes(pattern: string): string[] | undefined {
   return prefixes;
 }
 
-function compileRegex(pattern: string, where: string): RegExp {
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    throw new RatchetError(
-      'INPUT_INVALID',
-      `${where}: invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`,
-    );
-  }
+// User patterns run on the linear-time engine unless proven safe (ReDoS); the built-in ones are ours.
+function compileRegex(pattern: string, where: string, trusted: boolean): UserRegex {
+  return compileUserRegex(pattern, where, { hot: true, trusted });
 }
 
 export function compileRules(rules: readonly LogRule[], source = 'rules'): CompiledRule[] {
+  const trusted = rules === PLEX_ERROR_RULES;
   return rules.map((rule, index) => {
     const where = `${source}[${index}] (${rule.name})`;
     if (rule.message === undefined && rule.exception === undefined) {
@@ -59,9 +54,12 @@ export function compileRules(rules: readonly LogRule[], source = 'rules'): Compi
     }
     return {
       rule,
-      message: rule.message === undefined ? undefined : compileRegex(rule.message, `${where}.message`),
+      message:
+        rule.message === undefined ? undefined : compileRegex(rule.message, `${where}.message`, trusted),
       exception:
-        rule.exception === undefined ? undefined : compileRegex(rule.exception, `${where}.exception`),
+        rule.exception === undefined
+          ? undefined
+          : compileRegex(rule.exception, `${where}.exception`, trusted),
       levels: rule.levels ? new Set(rule.levels.map((level) => level.toUpperCase())) : undefined,
       prefixes: rule.message === undefined ? undefined : literalPrefixes(rule.message),
     };
@@ -96,13 +94,22 @@ export async function loadRuleFile(path: string): Promise<LogRule[]> {
   return rules;
 }
 
+/** The combined test, or none when no engine can run it safely (each rule is then tried alone). */
+function combinedPrefilter(source: string, allNative: boolean): UserRegex | undefined {
+  try {
+    return compileUserRegex(source, 'rules (combined)', { trusted: allNative });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Rules in order, with cheap tests first: prefix rules are skipped by `startsWith`, and the other
  * message patterns share one combined regex that must match before any of them is tried.
  */
 export class RuleSet {
   private readonly rules: readonly CompiledRule[];
-  private readonly unanchored: RegExp | undefined;
+  private readonly unanchored: UserRegex | undefined;
   /** Per first character of a message: the rules that may match it, in order. */
   private readonly byFirstChar = new Map<number, CompiledRule[]>();
 
@@ -116,7 +123,10 @@ export class RuleSet {
           compiled.rule.contains === undefined,
       )
       .map((compiled) => `(?:${(compiled.rule.message ?? '').replace(/\(\?<[A-Za-z_]\w*>/g, '(?:')})`);
-    this.unanchored = patterns.length > 0 ? new RegExp(patterns.join('|')) : undefined;
+    const allNative = rules.every(
+      (compiled) => compiled.message === undefined || compiled.message.engine === 'native',
+    );
+    this.unanchored = patterns.length > 0 ? combinedPrefilter(patterns.join('|'), allNative) : undefined;
   }
 
   get size(): number {
@@ -171,7 +181,7 @@ export class RuleSet {
         } else {
           if (!unanchoredTested) {
             unanchoredTested = true;
-            unanchoredMatched = this.unanchored?.test(message) ?? false;
+            unanchoredMatched = this.unanchored?.test(message) ?? true;
           }
           if (!unanchoredMatched) continue;
         }

@@ -1,4 +1,5 @@
-import { parsePlexLine, plexTimestampToIso, redactSecrets } from '@ratchet/plex';
+import { redactText } from '@ratchet/core';
+import { parsePlexLine, plexTimestampToIso } from '@ratchet/plex';
 import { TemplateMiner } from '../mining/template-miner.js';
 import type { ReadProblem, ReadStats } from '../reading/line-reader.js';
 import { detach } from './detach.js';
@@ -96,7 +97,7 @@ export class ServerLogAggregator {
     if (level === 'WARNING' || level === 'WARN') this.count('warningRecords');
     if (!ERROR_LEVELS.has(level)) return;
     this.count('errorRecords');
-    const cluster = this.miner.add(record.message);
+    const cluster = this.miner.add(redactText(record.message));
     const stats = this.templates.get(cluster.id);
     if (stats) {
       stats.count += 1;
@@ -109,7 +110,7 @@ export class ServerLogAggregator {
         count: 1,
         firstSeen: timestamp,
         lastSeen: timestamp,
-        example: detach(redactSecrets(line.slice(0, MAX_EXAMPLE_CHARS))),
+        example: detach(redactText(line.slice(0, MAX_EXAMPLE_CHARS))),
       });
     }
   }

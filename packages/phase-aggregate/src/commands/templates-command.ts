@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { RatchetError } from '@ratchet/core';
+import { RatchetError, redactText } from '@ratchet/core';
 import { compileLineFormat } from '../aggregating/generic-aggregator.js';
 import { TemplateMiner } from '../mining/template-miner.js';
 import { type ReadProblem, readLines } from '../reading/line-reader.js';
@@ -76,7 +76,7 @@ export async function runTemplatesCommand(opts: TemplatesCommandOptions, io: Com
       const pendingIds: string[] = [];
       const { problems: fileProblems } = await readLines(file, (line) => {
         const message = lineFormat?.exec(line)?.groups?.message ?? line;
-        const cluster = miner.add(message);
+        const cluster = miner.add(redactText(message));
         lines += 1;
         if (scratchStream) pendingIds.push(String(cluster.id));
         if (scratchStream && pendingIds.length >= 4096)

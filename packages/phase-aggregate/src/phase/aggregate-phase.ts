@@ -7,7 +7,7 @@ import type {
   PhaseFactoryContext,
   TimeWindow,
 } from '@ratchet/core';
-import { AggregateResultSchema, writeFileAtomic } from '@ratchet/core';
+import { AggregateResultSchema, RatchetError, writeFileAtomic } from '@ratchet/core';
 import { defaultPlexLogsDir, findPlexInstall, type LogRule } from '@ratchet/plex';
 import { aggregatePlexLogs } from '../aggregating/aggregate-logs.js';
 import {
@@ -103,12 +103,23 @@ export function createAggregatePhase(
         input.window && (input.window.start !== undefined || input.window.end !== undefined)
           ? input.window
           : resolveWindow({ since: options.since, until: options.until });
+      // The loop's own measurements stop at the first stop request; one inside the test phase stops
+      // on the second (the test phase owns its step).
+      const signal =
+        input.purpose !== 'test' && ctx.stopSignal
+          ? AbortSignal.any([ctx.signal, ctx.stopSignal])
+          : ctx.signal;
       const result = await measure({
         options,
         window,
-        signal: ctx.signal,
+        signal,
         onFile: (path, index, total) => ctx.progress(`reading ${path}`, index, total),
       });
+      // A measurement cut short by a stop is not a measurement: it must never be judged.
+      if (signal.aborted)
+        throw new RatchetError('INTERRUPTED', 'aggregate: stopped before the end of the logs', {
+          hint: '`ratchet resume` measures again',
+        });
       await writeAggregateReports(ctx.runDir, result);
       ctx.log.info('aggregate: measured', {
         records: result.metrics.records,

@@ -1,11 +1,17 @@
-import type { AggregateResult, Rate } from '@ratchet/core';
+import {
+  type AggregateResult,
+  escapeMarkdownCell,
+  escapeMarkdownInline,
+  markdownCodeBlock,
+  type Rate,
+} from '@ratchet/core';
 import type { ServerLogBreakdown } from '../aggregating/server-log-aggregator.js';
 
 const MAX_ERROR_TYPES_SHOWN = 20;
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
+// Everything here may come from a log line: it reads as text, never as HTML, a link or a column.
+const cell = escapeMarkdownCell;
+const inline = escapeMarkdownInline;
 
 function percent(value: number): string {
   return `${(value * 100).toFixed(2)}%`;
@@ -17,20 +23,19 @@ function rateText(rate: Rate): string {
   return `${rate.numerator} / ${rate.denominator} = ${percent(rate.value)}${interval}`;
 }
 
-function fence(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
-  const marks = '`'.repeat(longest + 1);
-  return `${marks}\n${text}\n${marks}`;
-}
+const fence = (text: string) => markdownCodeBlock(text);
 
 /** The measurement for people: metrics, rates, top error types with examples, problems. */
 export function renderAggregateMarkdown(result: AggregateResult): string {
   const out: string[] = ['# Aggregate', ''];
   const window = result.window;
-  out.push(`Window: ${window?.start ?? 'beginning of the logs'} to ${window?.end ?? 'end of the logs'}`, '');
+  out.push(
+    `Window: ${inline(window?.start ?? 'beginning of the logs')} to ${inline(window?.end ?? 'end of the logs')}`,
+    '',
+  );
   out.push(`Files read: ${result.files?.length ?? 0}`, '');
   out.push('## Metrics', '', '| metric | count |', '| --- | ---: |');
-  for (const [name, value] of Object.entries(result.metrics)) out.push(`| ${name} | ${value} |`);
+  for (const [name, value] of Object.entries(result.metrics)) out.push(`| ${cell(name)} | ${value} |`);
   out.push('');
   const rates = result.rates ?? {};
   const shown = Object.entries(rates).filter(([name]) =>
@@ -38,13 +43,13 @@ export function renderAggregateMarkdown(result: AggregateResult): string {
   );
   if (shown.length > 0) {
     out.push('## Rates (Wilson 95% intervals)', '', '| rate | value |', '| --- | --- |');
-    for (const [name, rate] of shown) out.push(`| ${name} | ${rateText(rate)} |`);
+    for (const [name, rate] of shown) out.push(`| ${cell(name)} | ${rateText(rate)} |`);
     out.push('');
   }
   out.push('## Error types', '');
   if (result.errorTypes.length === 0) out.push('None in this window.', '');
   for (const errorType of result.errorTypes.slice(0, MAX_ERROR_TYPES_SHOWN)) {
-    out.push(`### ${cell(errorType.id)} (${errorType.count})`, '');
+    out.push(`### ${inline(errorType.id)} (${errorType.count})`, '');
     const facts: string[] = [];
     if (errorType.category) facts.push(`category: ${errorType.category}`);
     if (errorType.httpStatus !== undefined) facts.push(`HTTP status: ${errorType.httpStatus}`);
@@ -54,7 +59,7 @@ export function renderAggregateMarkdown(result: AggregateResult): string {
     if (errorType.firstSeen) facts.push(`first seen: ${errorType.firstSeen}`);
     if (errorType.lastSeen) facts.push(`last seen: ${errorType.lastSeen}`);
     if (errorType.template) facts.push(`template: ${errorType.template}`);
-    for (const fact of facts) out.push(`- ${cell(fact)}`);
+    for (const fact of facts) out.push(`- ${inline(fact)}`);
     out.push('');
     for (const example of errorType.examples ?? []) out.push(fence(example), '');
   }
@@ -73,19 +78,19 @@ export function renderAggregateMarkdown(result: AggregateResult): string {
   if (server !== undefined) {
     out.push('## Server log (Plex Media Server.log, not in the metrics above)', '');
     out.push(`Files: ${server.files.length}`, '', '| metric | count |', '| --- | ---: |');
-    for (const [name, value] of Object.entries(server.metrics)) out.push(`| ${name} | ${value} |`);
+    for (const [name, value] of Object.entries(server.metrics)) out.push(`| ${cell(name)} | ${value} |`);
     for (const [level, value] of Object.entries(server.levels))
       out.push(`| level ${cell(level)} | ${value} |`);
     out.push('');
     for (const template of server.errorTemplates)
-      out.push(`- ${template.count} x \`${cell(template.template.replace(/`/g, "'"))}\``);
+      out.push(`- ${template.count} x ${inline(template.template)}`);
     if (server.errorTemplates.length > 0) out.push('');
   }
   const problems = result.problems ?? [];
   out.push('## Unparsed and unreadable inputs', '');
   out.push(`Unparsed lines: ${result.metrics.unparsedLines ?? 0}`, '');
   if (problems.length === 0) out.push('No problems reading the inputs.', '');
-  for (const problem of problems) out.push(`- ${cell(`${problem.kind}: ${problem.message}`)}`);
+  for (const problem of problems) out.push(`- ${inline(`${problem.kind}: ${problem.message}`)}`);
   out.push('');
   return out.join('\n');
 }

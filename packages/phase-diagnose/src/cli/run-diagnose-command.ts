@@ -8,6 +8,7 @@ import {
   isRatchetError,
   type Logger,
   RatchetError,
+  redactText,
   writeFileAtomic,
 } from '@ratchet/core';
 import { z } from 'zod';
@@ -15,7 +16,6 @@ import { diagnose } from '../phase/diagnose-phase.js';
 import { DEFAULT_THRESHOLDS } from '../ranking/rank-fixes.js';
 import { renderReport } from '../report/render-report.js';
 import { loadRuleSet } from '../rules/load-rules.js';
-import { redactSecrets } from '../security/redact.js';
 
 export interface DiagnoseCommandOptions {
   /** An AggregateResult JSON file (or a whole DiagnoseInput). */
@@ -129,7 +129,7 @@ export async function runDiagnoseCommand(options: DiagnoseCommandOptions, io: Co
     );
     const format =
       options.format ?? (options.output && extname(options.output).toLowerCase() === '.md' ? 'md' : 'json');
-    const text = redactSecrets(
+    const text = redactText(
       format === 'md' ? renderReport(diagnosis) : `${JSON.stringify(diagnosis, null, 2)}\n`,
     );
     if (options.output) await writeFileAtomic(resolve(options.output), text);

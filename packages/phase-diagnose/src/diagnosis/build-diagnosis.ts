@@ -10,7 +10,7 @@ import { compareWithPrevious } from '../compare/compare-diagnoses.js';
 import { priorityOf, type RankedFixes, rankFixes, type Thresholds } from '../ranking/rank-fixes.js';
 import type { LoadedRule } from '../rules/load-rules.js';
 import { matchRule, type RuleHit } from '../rules/match-rule.js';
-import { CaptureError, renderValue, withProseDefaults } from '../rules/template.js';
+import { CaptureError, renderValue, UnusableCaptureError, withProseDefaults } from '../rules/template.js';
 import { describeReach, reachOf } from './operations.js';
 import { CandidateMerger, type FixCandidate, renderFix } from './render-fix.js';
 
@@ -84,7 +84,17 @@ export function explainErrorTypes(aggregate: AggregateResult, rules: ReadonlyArr
     let bestConfidence = -1;
     for (const hit of hits) {
       try {
-        const fixes = (hit.rule.fixes ?? []).map((fix) => renderFix(fix, hit));
+        const fixes = (hit.rule.fixes ?? []).flatMap((fix) => {
+          try {
+            return [renderFix(fix, hit)];
+          } catch (error) {
+            if (!(error instanceof UnusableCaptureError)) throw error;
+            problems.push(
+              `fix ${fix.id} of rule ${hit.rule.id} not proposed for ${errorType.id}: ${error.message}`,
+            );
+            return [];
+          }
+        });
         const recommendation = hit.rule.recommendation
           ? renderValue(hit.rule.recommendation, withProseDefaults(hit.captures))
           : undefined;

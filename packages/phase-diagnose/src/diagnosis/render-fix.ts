@@ -3,6 +3,7 @@ import { PATH_CAPTURE } from '../rules/load-rules.js';
 import type { RuleHit } from '../rules/match-rule.js';
 import type { RuleFix } from '../rules/rule-schema.js';
 import {
+  assertUsableCaptures,
   type Captures,
   placeholdersInValue,
   renderArgv,
@@ -38,9 +39,13 @@ function renderAction(action: unknown, captures: Captures): FixAction {
 
 /** Actions that use {{path}} are repeated once per matching path of the error type. */
 function renderActions(actions: unknown[], hit: RuleHit): FixAction[] {
+  const render = (action: unknown, captures: Record<string, string>) => {
+    assertUsableCaptures(action, captures);
+    return renderAction(action, captures);
+  };
   return actions.flatMap((action) => {
-    if (!placeholdersInValue(action).includes(PATH_CAPTURE)) return [renderAction(action, hit.captures)];
-    return hit.paths.map((path) => renderAction(action, { ...hit.captures, [PATH_CAPTURE]: path }));
+    if (!placeholdersInValue(action).includes(PATH_CAPTURE)) return [render(action, hit.captures)];
+    return hit.paths.map((path) => render(action, { ...hit.captures, [PATH_CAPTURE]: path }));
   });
 }
 

@@ -1,12 +1,18 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Fix, FixSchema, type Logger, RatchetError, RecommendationSchema } from '@ratchet/core';
+import {
+  type Fix,
+  FixSchema,
+  type Logger,
+  RatchetError,
+  RecommendationSchema,
+  redactText,
+} from '@ratchet/core';
 import { ExecaError, execa } from 'execa';
 import { z } from 'zod';
 import { ACTION_TYPES } from '../actions/action-schemas.js';
 import { checkAction } from '../actions/validate-action.js';
-import { redactSecrets } from '../security/redact.js';
 
 export interface ExternalDiagnoserOptions {
   command: string[];
@@ -59,7 +65,7 @@ export async function runExternalDiagnoser(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     if (!program) throw new RatchetError('PHASE_OPTIONS_INVALID', 'diagnose: external.command: is empty');
-    await writeFile(inputFile, redactSecrets(JSON.stringify(input)), { encoding: 'utf8', mode: 0o600 });
+    await writeFile(inputFile, redactText(JSON.stringify(input)), { encoding: 'utf8', mode: 0o600 });
     const subprocess = execa(program, args, {
       timeout: timeoutMs,
       ...(context.signal ? { cancelSignal: context.signal } : {}),

@@ -112,7 +112,7 @@ describe('secrets', () => {
         const text = await readFile(join(dir, file), 'utf8');
         expect(text).not.toContain('s3cr3tT0k3n');
       }
-      expect(await readFile(join(dir, 'diagnostic_report.md'), 'utf8')).toContain('X-Plex-Token=<redacted>');
+      expect(await readFile(join(dir, 'diagnostic_report.md'), 'utf8')).toContain('X-Plex-Token=[redacted]');
     });
   });
 });

@@ -8,6 +8,7 @@ import {
   type Fix,
   type Logger,
   RatchetError,
+  redactText,
   silentLogger,
   writeFileAtomic,
 } from '@ratchet/core';
@@ -17,7 +18,6 @@ import { runExternalDiagnoser, vetExternalFixes } from '../external/run-external
 import type { DiagnoseOptions } from '../options/diagnose-options.js';
 import { renderReport } from '../report/render-report.js';
 import { type LoadedRule, loadRuleSet } from '../rules/load-rules.js';
-import { redactSecrets } from '../security/redact.js';
 
 export const DIAGNOSIS_FILE = 'diagnosis.json';
 export const REPORT_FILE = 'diagnostic_report.md';
@@ -119,16 +119,30 @@ export async function diagnose(
     ...(external ? { external } : {}),
   });
   // The diagnosis is kept in the loop state too: no token from a quoted log line may ride along.
-  return JSON.parse(redactSecrets(JSON.stringify(diagnosis))) as Diagnosis;
+  return withoutSecretActions(JSON.parse(redactText(JSON.stringify(diagnosis))) as Diagnosis, diagnosis);
+}
+
+/**
+ * A fix whose actions redaction had to change would apply `[redacted]` instead of the value: it is
+ * not proposed, and the diagnosis says why.
+ */
+function withoutSecretActions(redacted: Diagnosis, original: Diagnosis): Diagnosis {
+  const changed = new Set(
+    original.fixes
+      .filter((fix) => JSON.stringify(fix.actions) !== redactText(JSON.stringify(fix.actions)))
+      .map((fix) => redactText(fix.id)),
+  );
+  if (changed.size === 0) return redacted;
+  const problems = [...((redacted.problems ?? []) as string[])];
+  for (const id of changed)
+    problems.push(`fix ${id} not proposed: its actions hold a secret-shaped value, which is never written`);
+  return { ...redacted, fixes: redacted.fixes.filter((fix) => !changed.has(fix.id)), problems };
 }
 
 /** Writes diagnosis.json and diagnostic_report.md into a folder, each atomically. */
 export async function writeDiagnosisFiles(diagnosis: Diagnosis, folder: string): Promise<void> {
-  await writeFileAtomic(
-    join(folder, DIAGNOSIS_FILE),
-    redactSecrets(`${JSON.stringify(diagnosis, null, 2)}\n`),
-  );
-  await writeFileAtomic(join(folder, REPORT_FILE), redactSecrets(renderReport(diagnosis)));
+  await writeFileAtomic(join(folder, DIAGNOSIS_FILE), `${JSON.stringify(diagnosis, null, 2)}\n`);
+  await writeFileAtomic(join(folder, REPORT_FILE), renderReport(diagnosis));
 }
 
 export async function createDiagnosePhase(

@@ -1,4 +1,10 @@
-import type { Diagnosis, Fix, Recommendation } from '@ratchet/core';
+import {
+  type Diagnosis,
+  escapeMarkdownCell,
+  escapeMarkdownInline,
+  type Fix,
+  type Recommendation,
+} from '@ratchet/core';
 import type { CountChange } from '../compare/compare-diagnoses.js';
 import type { ErrorTypeDiagnosis, NeedsResearch } from '../diagnosis/build-diagnosis.js';
 
@@ -26,29 +32,30 @@ function block(text: string): string {
   return `${fence}text\n${text}\n${fence}`;
 }
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
-}
+// Text from logs, rules and captures reads as text: no raw HTML, links, emphasis or extra columns.
+const cell = escapeMarkdownCell;
+const inline = escapeMarkdownInline;
 
 /** In a table a pipe ends the cell even inside a code span, unless escaped. */
 function cellCode(text: string): string {
-  return cell(code(text));
+  return code(text).replace(/\|/g, '\\|');
 }
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 function fixLines(fix: Fix, rank: number): string[] {
   const lines = [
-    `${rank}. **${cell(fix.name ?? fix.id)}** (${code(fix.id)}): ${fix.priority}, impact ${(fix.impact ?? 0).toFixed(3)}`,
+    `${rank}. **${inline(fix.name ?? fix.id)}** (${code(fix.id)}): ${fix.priority}, impact ${(fix.impact ?? 0).toFixed(3)}`,
   ];
-  if (fix.expectedImprovement) lines.push(`   - Expected improvement: ${fix.expectedImprovement.basis}`);
-  if (fix.rootCause) lines.push(`   - Root cause: ${cell(fix.rootCause)}`);
+  if (fix.expectedImprovement)
+    lines.push(`   - Expected improvement: ${inline(fix.expectedImprovement.basis)}`);
+  if (fix.rootCause) lines.push(`   - Root cause: ${inline(fix.rootCause)}`);
   if (fix.alternativeOf) lines.push(`   - Alternative of ${code(fix.alternativeOf)}`);
-  if (typeof fix.promotedBecause === 'string') lines.push(`   - Moved up: ${fix.promotedBecause}`);
+  if (typeof fix.promotedBecause === 'string') lines.push(`   - Moved up: ${inline(fix.promotedBecause)}`);
   const actions = fix.actions.map((action) => action.type).join(', ');
-  lines.push(`   - Actions: ${actions || 'none'}`);
+  lines.push(`   - Actions: ${inline(actions || 'none')}`);
   const source = Array.isArray(fix.source) ? fix.source.join('; ') : undefined;
-  if (source) lines.push(`   - Source: ${cell(source)}`);
+  if (source) lines.push(`   - Source: ${inline(source)}`);
   return lines;
 }
 
@@ -128,13 +135,13 @@ export function renderReport(diagnosis: Diagnosis): string {
     );
     for (const recommendation of recommendations) {
       out.push(
-        `- **${cell(recommendation.title)}**${recommendation.detail ? `: ${cell(recommendation.detail)}` : ''}`,
+        `- **${inline(recommendation.title)}**${recommendation.detail ? `: ${inline(recommendation.detail)}` : ''}`,
       );
       if (recommendation.targets?.length) out.push(`  - For: ${recommendation.targets.map(code).join(', ')}`);
       const source = [recommendation.source]
         .flat()
         .filter((entry): entry is string => typeof entry === 'string');
-      if (source.length > 0) out.push(`  - Source: ${cell(source.join('; '))}`);
+      if (source.length > 0) out.push(`  - Source: ${inline(source.join('; '))}`);
     }
     out.push('');
   }
@@ -145,7 +152,7 @@ export function renderReport(diagnosis: Diagnosis): string {
     out.push(
       `### ${code(entry.id)}`,
       '',
-      `${entry.count} error(s), ${percent(entry.share)} of operations${entry.agents.length ? `, agents: ${entry.agents.join(', ')}` : ''}.`,
+      `${entry.count} error(s), ${percent(entry.share)} of operations${entry.agents.length ? `, agents: ${inline(entry.agents.join(', '))}` : ''}.`,
       '',
     );
     if (entry.template) out.push(`Template: ${code(entry.template)}`, '');
@@ -154,7 +161,7 @@ export function renderReport(diagnosis: Diagnosis): string {
 
   if (problems.length > 0) {
     out.push('## Problems', '');
-    for (const problem of problems) out.push(`- ${cell(problem)}`);
+    for (const problem of problems) out.push(`- ${inline(problem)}`);
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;

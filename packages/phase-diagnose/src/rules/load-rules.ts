@@ -107,7 +107,12 @@ export function parseRules(source: string, file: string): LoadedRule[] {
       const at = position ? `line ${position.line}, column ${position.col}: ` : '';
       fail(file, at, `YAML syntax error: ${error.message.split('\n')[0]}`, { line: position?.line });
     }
-    data = document.toJS();
+    try {
+      data = document.toJS({ maxAliasCount: 1000 });
+    } catch (error) {
+      // An alias bomb ("billion laughs") expands past the limit: refused before it can fill memory.
+      fail(file, '', `YAML cannot be expanded: ${(error as Error).message.split('\n')[0]}`, {});
+    }
   }
   const parsedFile = RuleFileSchema.safeParse(data);
   if (!parsedFile.success) {

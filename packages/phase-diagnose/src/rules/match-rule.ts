@@ -1,4 +1,4 @@
-import type { ErrorType } from '@ratchet/core';
+import { compileUserRegex, type ErrorType, type UserRegex } from '@ratchet/core';
 import type { LoadedRule } from './load-rules.js';
 
 /** One rule explaining one error type, with the values it captured. */
@@ -19,12 +19,12 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
 }
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, UserRegex>();
 
-function regexOf(source: string): RegExp {
+function regexOf(source: string): UserRegex {
   let regex = compiled.get(source);
   if (!regex) {
-    regex = new RegExp(source);
+    regex = compileUserRegex(source, 'rule');
     compiled.set(source, regex);
   }
   return regex;

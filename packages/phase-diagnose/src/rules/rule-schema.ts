@@ -1,14 +1,24 @@
+import { compileUserRegex } from '@ratchet/core';
 import { z } from 'zod';
 
 const text = z.string().min(1, 'must not be empty');
 const oneOrMany = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(schema).min(1)]);
 
-/** A regular expression written as a string (JavaScript syntax, named groups become captures). */
+/**
+ * A regular expression written as a string (JavaScript syntax, named groups become captures). It
+ * runs on a linear-time engine; one that could only run with catastrophic backtracking is refused.
+ */
 const regexSource = text.superRefine((source, ctx) => {
   try {
     new RegExp(source);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` });
+    return;
+  }
+  try {
+    compileUserRegex(source, 'regular expression');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
   }
 });
 

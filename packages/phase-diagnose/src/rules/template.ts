@@ -1,3 +1,5 @@
+import { REDACTED } from '@ratchet/core';
+
 /** `{{name}}` placeholders; names are letters, digits, `_`, `.` and `-`. */
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
 
@@ -26,6 +28,31 @@ export class MissingCaptureError extends CaptureError {
 
 /** A captured value would become an option of a command (`--use-compress-program=...`). */
 export class OptionCaptureError extends CaptureError {}
+/**
+ * A captured value that stands for no real value: a mined template's `<*>`, or the redaction
+ * marker. Prose may show it; an action must never write it into a file or a command.
+ */
+const STAND_IN_VALUES = ['<*>', REDACTED];
+
+export class UnusableCaptureError extends Error {
+  constructor(
+    readonly placeholder: string,
+    readonly value: string,
+  ) {
+    super(
+      `the value captured for {{${placeholder}}} is ${JSON.stringify(value)}, a stand-in (a mined template's <*> or a redacted secret), not a real value`,
+    );
+  }
+}
+
+/** Throws when an action would use a stand-in captured value. */
+export function assertUsableCaptures(value: unknown, captures: Captures): void {
+  for (const name of placeholdersInValue(value)) {
+    const captured = captures[name];
+    if (captured !== undefined && STAND_IN_VALUES.some((stand) => captured.includes(stand)))
+      throw new UnusableCaptureError(name, captured);
+  }
+}
 
 export function renderText(text: string, captures: Captures): string {
   return text.replace(PLACEHOLDER, (_whole, name: string) => {

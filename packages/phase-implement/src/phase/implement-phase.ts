@@ -7,13 +7,14 @@ import {
   type ImplementPhase,
   type PhaseContext,
   RatchetError,
+  redactText,
+  registerSecret,
 } from '@ratchet/core';
 import { capDiff } from '../actions/modules/content.js';
 import { type KnownAction, parseActions } from '../actions/schemas.js';
 import { type ApprovalTerminal, askApproval, processTerminal } from '../approval/ask-approval.js';
 import { sha256 } from '../fs/hash.js';
 import type { ResolvedImplementOptions } from '../options/options.js';
-import { redact } from '../restart/redact.js';
 import { isInside, realPathOfDeepestAncestor, resolveRoots } from '../safety/resolve-target.js';
 import { FixTransaction, lockFor, refuseIfApplied } from '../transaction/transaction.js';
 import { type Plan, planFix, previewDiff } from './plan.js';
@@ -63,7 +64,8 @@ export class FileImplementPhase implements ImplementPhase {
   }
 
   private redact(text: string): string {
-    return redact(text, this.options.token);
+    registerSecret(this.options.token);
+    return redactText(text);
   }
 
   /** `command` actions run only when the config allows them (an external diagnoser may propose any). */

@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { escapeMarkdownCell, escapeMarkdownInline, markdownCodeBlock, redactText } from '@ratchet/core';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export interface ImplementationRecord {
@@ -22,14 +23,19 @@ export interface ImplementationRecord {
   restoredAfterFailure?: boolean;
 }
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** A code span that text cannot leave: its fence is longer than any backtick run inside. */
+function codeSpan(text: string): string {
+  const clean = text.replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return longest === 0 ? `${fence}${clean}${fence}` : `${fence} ${clean} ${fence}`;
 }
 
 export function renderMarkdown(records: readonly ImplementationRecord[]): string {
   const parts: string[] = [];
   for (const record of records) {
-    const title = record.fixName ? `${record.fixName} (\`${record.fixId}\`)` : `\`${record.fixId}\``;
+    const id = codeSpan(record.fixId);
+    const title = record.fixName ? `${escapeMarkdownInline(record.fixName)} (${id})` : id;
     parts.push(`## Implementation: ${title}`, '');
     const outcome =
       record.outcome === 'failed'
@@ -42,8 +48,8 @@ export function renderMarkdown(records: readonly ImplementationRecord[]): string
       `- Duration: ${record.durationMs} ms`,
       `- Restarted: ${record.restarted ? 'yes' : 'no'}`,
     );
-    if (record.backups) parts.push(`- Backups: \`${record.backups}\``);
-    if (record.error) parts.push(`- Error: ${escapeCell(record.error)}`);
+    if (record.backups) parts.push(`- Backups: ${codeSpan(record.backups)}`);
+    if (record.error) parts.push(`- Error: ${escapeMarkdownInline(record.error)}`);
     parts.push(
       '',
       '| # | Action | Target | What | Before (sha256) | After (sha256) |',
@@ -52,15 +58,14 @@ export function renderMarkdown(records: readonly ImplementationRecord[]): string
     for (const [index, change] of record.changes.entries()) {
       const short = (hash: unknown) => (typeof hash === 'string' ? hash.slice(0, 12) : '-');
       parts.push(
-        `| ${index + 1} | ${change.action} | ${escapeCell(String(change.path ?? '-'))} | ${escapeCell(String(change.description ?? ''))} | ${short(change.hashBefore)} | ${short(change.hashAfter)} |`,
+        `| ${index + 1} | ${escapeMarkdownCell(String(change.action))} | ${escapeMarkdownCell(String(change.path ?? '-'))} | ${escapeMarkdownCell(String(change.description ?? ''))} | ${short(change.hashBefore)} | ${short(change.hashAfter)} |`,
       );
     }
     const diffs = record.changes.filter(
       (change) => typeof change.diff === 'string' && change.diff.length > 0,
     );
     for (const change of diffs) {
-      const fence = String(change.diff).includes('```') ? '~~~~' : '```';
-      parts.push('', `${fence}diff`, String(change.diff).trimEnd(), fence);
+      parts.push('', markdownCodeBlock(String(change.diff).trimEnd(), 'diff'));
     }
     parts.push('');
   }
@@ -86,6 +91,7 @@ export async function writeImplementationReport(runDir: string, record: Implemen
     earlier = [];
   }
   const document = { ...record, ...(earlier.length ? { earlier } : {}) };
-  await writeFileAtomic(jsonPath, `${JSON.stringify(document, null, 2)}\n`);
-  await writeFileAtomic(join(runDir, 'implementation.md'), renderMarkdown([...earlier, record]));
+  // Ratchet's own report files: redacted like every other (this writer also writes users' files).
+  await writeFileAtomic(jsonPath, redactText(`${JSON.stringify(document, null, 2)}\n`));
+  await writeFileAtomic(join(runDir, 'implementation.md'), redactText(renderMarkdown([...earlier, record])));
 }

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '@ratchet/core';
+import { type Logger, redactText, registerSecret } from '@ratchet/core';
 import { runArgv } from '../actions/command.js';
-import { displayUrl, redact } from './redact.js';
+import { displayUrl } from './display-url.js';
+
+const MAX_REDIRECTS = 5;
 
 export interface RestartSettings {
   command: string[];
@@ -24,14 +26,24 @@ async function probeOnce(
 ): Promise<string | true> {
   if (settings.healthUrl) {
     try {
-      const response = await fetch(settings.healthUrl, {
-        headers: token
-          ? { 'X-Plex-Token': token, Accept: 'application/json' }
-          : { Accept: 'application/json' },
-        signal: AbortSignal.timeout(Math.max(250, waitMs)),
-      });
-      await response.body?.cancel();
-      return response.ok ? true : `HTTP ${response.status}`;
+      const headers: Record<string, string> = token
+        ? { 'X-Plex-Token': token, Accept: 'application/json' }
+        : { Accept: 'application/json' };
+      const signal = AbortSignal.timeout(Math.max(250, waitMs));
+      // Redirects are followed by hand and only within the origin: the token rides in a header.
+      let url = new URL(settings.healthUrl);
+      for (let hop = 0; ; hop += 1) {
+        const response = await fetch(url, { headers, signal, redirect: 'manual' });
+        await response.body?.cancel();
+        const location = response.headers.get('Location');
+        if (response.status < 300 || response.status > 399 || location === null)
+          return response.ok ? true : `HTTP ${response.status}`;
+        const next = new URL(location, url);
+        if (next.origin !== url.origin)
+          return `HTTP ${response.status} redirect to another origin (${next.origin}), not followed: the token is not sent there`;
+        if (hop >= MAX_REDIRECTS) return `more than ${MAX_REDIRECTS} redirects`;
+        url = next;
+      }
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       return cause ?? (error as Error).name;
@@ -57,10 +69,11 @@ export async function restartServer(
   options: { token?: string; log: Logger; signal?: AbortSignal },
 ): Promise<RestartReport> {
   const started = Date.now();
+  registerSecret(options.token);
   try {
     await runArgv(settings.command, { timeoutMs: settings.commandTimeoutMs, signal: options.signal });
   } catch (error) {
-    throw new Error(`restart command failed: ${redact((error as Error).message, options.token)}`);
+    throw new Error(`restart command failed: ${redactText((error as Error).message)}`);
   }
   const deadline = Date.now() + settings.timeoutMs;
   let checks = 0;
@@ -73,7 +86,7 @@ export async function restartServer(
       Math.min(settings.intervalMs * 5, deadline - Date.now()),
     );
     if (answer === true) return { durationMs: Date.now() - started, healthChecks: checks };
-    last = redact(answer, options.token);
+    last = redactText(answer);
     if (Date.now() + settings.intervalMs > deadline) break;
     options.log.debug('implement: waiting for the server to become healthy', { last, checks });
     await sleep(settings.intervalMs, undefined, { signal: options.signal });

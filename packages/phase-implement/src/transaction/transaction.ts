@@ -8,6 +8,8 @@ import {
   isRatchetError,
   type PhaseContext,
   RatchetError,
+  redactText,
+  registerSecret,
 } from '@ratchet/core';
 import { minimalEnv, runArgv } from '../actions/command.js';
 import { actionModule } from '../actions/registry.js';
@@ -17,7 +19,6 @@ import { sha256File } from '../fs/hash.js';
 import type { ResolvedImplementOptions } from '../options/options.js';
 import { actionFailed, actionLabel, type Plan, type PlannedStep } from '../phase/plan.js';
 import { type ImplementationRecord, writeImplementationReport } from '../report/write-report.js';
-import { redact } from '../restart/redact.js';
 import { restartServer } from '../restart/restart-server.js';
 import { resolveRoots, resolveTarget } from '../safety/resolve-target.js';
 import { backupTargets } from './backup.js';
@@ -74,7 +75,8 @@ export class FixTransaction {
   constructor(private readonly options: ResolvedImplementOptions) {}
 
   private redact(text: string): string {
-    return redact(text, this.options.token);
+    registerSecret(this.options.token);
+    return redactText(text);
   }
 
   private async scope() {

@@ -5,13 +5,16 @@ import {
   type PhaseContext,
   type PhaseFactoryContext,
   RatchetError,
+  redactText,
+  registerSecret,
   type TestInput,
   TestInputSchema,
   type TestPhase,
   type TestResult,
   writeFileAtomic,
 } from '@ratchet/core';
-import { redactSecret, resolvePlexToken } from '@ratchet/plex';
+import { resolvePlexToken } from '@ratchet/plex';
+import { judge } from '../judge/judge.js';
 import {
   parseTestPhaseOptions,
   resolveJudgeSettings,
@@ -41,8 +44,8 @@ export function createTestPhase(
     });
     if (token !== undefined) options.refresh.token = token;
   }
-  const secret = options.refresh.kind === 'plex' ? options.refresh.token : undefined;
-  const scrub = (text: string) => redactSecret(text, secret);
+  if (options.refresh.kind === 'plex') registerSecret(options.refresh.token);
+  const scrub = redactText;
 
   /** Refresh (or wait for traffic), then measure exactly that window through the engine. */
   async function refreshAndMeasure(

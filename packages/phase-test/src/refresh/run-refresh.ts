@@ -1,5 +1,5 @@
-import { type AggregateResult, type Fix, type PhaseContext, RatchetError } from '@ratchet/core';
-import { PlexClient, redactSecret, refreshAndWait, sleep } from '@ratchet/plex';
+import { type AggregateResult, type Fix, type PhaseContext, RatchetError, redactText } from '@ratchet/core';
+import { PlexClient, refreshAndWait, sleep } from '@ratchet/plex';
 import { execa } from 'execa';
 import type {
   CommandRefreshOptions,
@@ -116,7 +116,7 @@ async function refreshPlex(
     };
   } catch (error) {
     if (error instanceof RatchetError) {
-      const message = redactSecret(error.message, token);
+      const message = redactText(error.message);
       throw new RatchetError(error.code === 'INTERRUPTED' ? 'INTERRUPTED' : 'MEASUREMENT_FAILED', message, {
         ...(error.hint ? { hint: error.hint } : {}),
         details: { ...(error.details ?? {}) },

@@ -1,16 +1,13 @@
-import type { TestResult } from '@ratchet/core';
+import { escapeMarkdownCell, escapeMarkdownInline, type TestResult } from '@ratchet/core';
 import { formatEValue, formatNumber, formatPValue, formatRate } from '../judge/format.js';
 import type { Judgement } from '../judge/judge.js';
 import type { RefreshSummary } from '../refresh/run-refresh.js';
 import type { SequentialEvidence } from '../sequential/run-sequential.js';
 import { describeEffort } from './describe-effort.js';
 
-/** Table cells come from logs and servers: keep them on one line and free of table syntax. */
+/** Text from logs, servers and rules: one line, no table syntax, no HTML, links or emphasis. */
 function cell(value: unknown): string {
-  return String(value ?? '')
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/\|/g, '\\|')
-    .replace(/</g, '&lt;');
+  return escapeMarkdownCell(String(value ?? '')).replace(/<br>/g, ' ');
 }
 
 export function renderTestReport(
@@ -22,10 +19,10 @@ export function renderTestReport(
 ): string {
   const { evidence } = judgement;
   const lines: string[] = [];
-  lines.push(`# Test of fix \`${cell(context.fixId)}\` (iteration ${context.iteration})`, '');
+  lines.push(`# Test of fix ${cell(context.fixId)} (iteration ${context.iteration})`, '');
   if (context.fixName) lines.push(`${cell(context.fixName)}`, '');
   lines.push(`**Decision: ${result.decision}** (rule \`${judgement.rule}\`)`, '');
-  lines.push(result.rationale, '');
+  lines.push(escapeMarkdownInline(result.rationale), '');
   lines.push('## Evidence gathered', '');
   lines.push('| | rounds | items | refresh requests | waited |', '| --- | --- | --- | --- | --- |');
   const row = (label: string, e: SequentialEvidence['total']) =>
@@ -92,7 +89,7 @@ export function renderTestReport(
     lines.push('');
   }
   lines.push(`## Success indicators: ${judgement.indicators.met} of ${judgement.indicators.total}`, '');
-  for (const item of judgement.indicators.items) lines.push(`- ${item}`);
+  for (const item of judgement.indicators.items) lines.push(`- ${escapeMarkdownInline(item)}`);
   lines.push('');
   lines.push('## Thresholds', '');
   const t = evidence.thresholds;
@@ -100,7 +97,12 @@ export function renderTestReport(
     `alpha ${t.alpha}, minimum samples ${t.minSamples}, minimum effect ${t.minEffectPct}%, critical metrics: ${t.criticalMetrics.length > 0 ? t.criticalMetrics.map(cell).join(', ') : 'none'}; budget per test: ${t.maxItems} items, ${t.maxRounds} rounds, ${formatNumber(Math.round(t.maxWait / 1000))} s of waiting`,
     '',
   );
-  lines.push('## Test window', '', `${result.window?.start ?? '?'} to ${result.window?.end ?? '?'}`, '');
+  lines.push(
+    '## Test window',
+    '',
+    `${cell(result.window?.start ?? '?')} to ${cell(result.window?.end ?? '?')}`,
+    '',
+  );
   if (refresh) {
     lines.push('## Refresh (last round)', '', `kind: ${refresh.kind}, ${Math.round(refresh.durationMs)} ms`);
     if (refresh.kind === 'plex') {
@@ -117,7 +119,7 @@ export function renderTestReport(
       lines.push('| ratingKey | title | why |', '| --- | --- | --- |');
       for (const item of chosen) {
         lines.push(
-          `| ${cell(item.ratingKey)} | ${cell(item.title)} | ${item.reason}${item.namedAs ? ` (${cell(item.namedAs)})` : ''} |`,
+          `| ${cell(item.ratingKey)} | ${cell(item.title)} | ${cell(item.reason)}${item.namedAs ? ` (${cell(item.namedAs)})` : ''} |`,
         );
       }
     }

@@ -109,11 +109,12 @@ export async function initDataDir(
     await mkdir(folder, { recursive: true });
   }
   for (const [relative, content] of Object.entries(bundleFiles())) {
-    await writeFileAtomic(join(layout.bundleDir, relative), content);
+    await writeFileAtomic(join(layout.bundleDir, relative), content, { verbatim: true });
   }
   await writeFileAtomic(
     join(layout.dataDir, 'Preferences.xml'),
     `<?xml version="1.0" encoding="utf-8"?>\n<Preferences MachineIdentifier="${escapeXml(library.machineIdentifier)}" FriendlyName="Ratchet SimDB server" />\n`,
+    { verbatim: true },
   );
   await writePrefs(layout.dataDir, { ...SHIPPED_PREFS });
 

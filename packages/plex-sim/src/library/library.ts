@@ -124,7 +124,7 @@ export function agentModelFolder(dataDir: string, movie: SimMovie): string {
 }
 
 export async function saveLibrary(dataDir: string, library: SimLibrary): Promise<void> {
-  await writeFileAtomic(libraryFile(dataDir), `${JSON.stringify(library, null, 1)}\n`);
+  await writeFileAtomic(libraryFile(dataDir), `${JSON.stringify(library, null, 1)}\n`, { verbatim: true });
 }
 
 export async function loadLibrary(dataDir: string): Promise<SimLibrary> {

@@ -46,7 +46,7 @@ export function serializePrefs(prefs: AgentPrefs): string {
 }
 
 export async function writePrefs(dataDir: string, prefs: AgentPrefs): Promise<void> {
-  await writeFileAtomic(agentPrefsFile(dataDir), serializePrefs(prefs));
+  await writeFileAtomic(agentPrefsFile(dataDir), serializePrefs(prefs), { verbatim: true });
 }
 
 function invalid(file: string, key: string, problem: string): RatchetError {

@@ -29,9 +29,3 @@ export function plexErrorStatus(error: unknown): number | undefined {
   const status = error.details?.status;
   return typeof status === 'number' ? status : undefined;
 }
-
-/** Replaces every occurrence of the secret, so no message, log line or file can carry it. */
-export function redactSecret(text: string, secret: string | undefined): string {
-  if (!secret) return text;
-  return text.split(secret).join('<redacted>');
-}

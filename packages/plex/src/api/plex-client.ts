@@ -1,9 +1,9 @@
-import { type Logger, RatchetError, silentLogger } from '@ratchet/core';
+import { type Logger, RatchetError, redactText, registerSecret, silentLogger } from '@ratchet/core';
 import WebSocket from 'ws';
 import type { z } from 'zod';
 import { stableClientIdentifier } from './client-identifier.js';
 import { sleep } from './concurrency.js';
-import { describeStatus, hintForStatus, redactSecret } from './http-errors.js';
+import { describeStatus, hintForStatus } from './http-errors.js';
 import {
   type PlexActivity,
   PlexActivitySchema,
@@ -48,6 +48,8 @@ const PRODUCT = 'Ratchet';
 const VERSION = '0.1.0';
 const RETRYABLE_STATUS = (status: number) => status === 429 || status >= 500;
 
+const MAX_REDIRECTS = 5;
+
 /**
  * A small client for the parts of the Plex Media Server API a test needs. Every request carries the
  * token in `X-Plex-Token` and asks for JSON; transient failures are retried with backoff, and
@@ -82,6 +84,7 @@ export class PlexClient {
     parsed.hash = '';
     this.baseUrl = parsed.toString().replace(/\/+$/, '');
     this.#token = options.token ?? tokenInUrl ?? process.env.PLEX_TOKEN ?? undefined;
+    registerSecret(this.#token);
     this.clientIdentifier = options.clientIdentifier ?? stableClientIdentifier();
     this.#timeoutMs = options.timeoutMs ?? 15_000;
     this.#retries = options.retries ?? 4;
@@ -253,11 +256,10 @@ export class PlexClient {
     const signal = this.#signal ? AbortSignal.any([this.#signal, timeout]) : timeout;
     const started = Date.now();
     try {
-      const response = await this.#fetch(url, { method, headers, signal });
+      const response = await this.#fetchFollowingSameOrigin(url, method, headers, signal, what);
       const text = await response.text();
       this.#log.debug(`Plex ${what} -> ${response.status} in ${Date.now() - started} ms`);
-      if (response.ok)
-        return { kind: 'ok', body: parseJson(text, what, this.#token), headers: response.headers };
+      if (response.ok) return { kind: 'ok', body: parseJson(text, what), headers: response.headers };
       const problem = `${describeStatus(response.status)} [status ${response.status}]`;
       if (RETRYABLE_STATUS(response.status)) {
         const retryAfterMs = parseRetryAfter(response.headers.get('Retry-After'));
@@ -277,7 +279,44 @@ export class PlexClient {
       this.#throwIfAborted(what);
       if (error instanceof RatchetError) return { kind: 'fatal', error };
       if (timeout.aborted) return { kind: 'retry', problem: `no answer within ${this.#timeoutMs} ms` };
-      return { kind: 'retry', problem: redactSecret(describeNetworkError(error), this.#token) };
+      return { kind: 'retry', problem: redactText(describeNetworkError(error)) };
+    }
+  }
+
+  /**
+   * Follows redirects by hand, and only within the server's origin: the token travels in a header,
+   * and `fetch` would send it to wherever a `Location` points.
+   */
+  async #fetchFollowingSameOrigin(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    what: string,
+  ): Promise<Response> {
+    let current = url;
+    for (let hop = 0; ; hop += 1) {
+      const response = await this.#fetch(current, { method, headers, signal, redirect: 'manual' });
+      const location = response.headers.get('Location');
+      if (response.status < 300 || response.status > 399 || location === null) return response;
+      await response.body?.cancel();
+      const next = new URL(location, current);
+      if (next.origin !== current.origin) {
+        throw new RatchetError(
+          'CROSS_ORIGIN_REDIRECT',
+          `Plex ${what} was redirected (${response.status}) to another origin, ${next.origin}; Ratchet does not send the token there`,
+          {
+            hint: 'Point the Plex URL at the server itself (the address it answers on without redirecting).',
+            details: { method, path: url.pathname, status: response.status, origin: next.origin },
+          },
+        );
+      }
+      if (hop >= MAX_REDIRECTS) {
+        throw new RatchetError('HTTP_ERROR', `Plex ${what} was redirected more than ${MAX_REDIRECTS} times`, {
+          details: { method, path: url.pathname, status: response.status },
+        });
+      }
+      current = next;
     }
   }
 
@@ -316,12 +355,12 @@ function parseList<S extends z.ZodType>(value: unknown, schema: S, what: string)
   });
 }
 
-function parseJson(text: string, what: string, token: string | undefined): unknown {
+function parseJson(text: string, what: string): unknown {
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);
   } catch {
-    const start = redactSecret(text.slice(0, 80), token);
+    const start = redactText(text.slice(0, 80));
     throw new RatchetError('HTTP_ERROR', `Plex ${what} did not answer JSON (it starts with "${start}")`, {
       hint: 'Is the URL a Plex Media Server? It must answer JSON when asked with Accept: application/json.',
     });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RatchetError } from '@ratchet/core';
+import { RatchetError, registerSecret } from '@ratchet/core';
 
 const ONLINE_TOKEN = /\sPlexOnlineToken\s*=\s*"([^"]*)"/;
 
@@ -16,7 +16,10 @@ export function readPlexOnlineToken(preferencesFile: string): string | undefined
     return undefined;
   }
   const value = ONLINE_TOKEN.exec(text.slice(0, 1_000_000))?.[1];
-  return value && /^[A-Za-z0-9._~+/=-]+$/.test(value) ? value : undefined;
+  if (!value || !/^[A-Za-z0-9._~+/=-]+$/.test(value)) return undefined;
+  // Read into this process, it is a secret of this process: redacted wherever it would be written.
+  registerSecret(value);
+  return value;
 }
 
 /**

@@ -229,9 +229,3 @@ export function hostOf(url: string): string | undefined {
     return undefined;
   }
 }
-
-const PLEX_TOKEN = /(X-Plex-Token["']?\s*[=:]\s*["']?|[?&]token=)[^&\s'"<>]+/gi;
-/** Log text with Plex tokens (`X-Plex-Token=...` in URLs and headers) replaced by `<redacted>`. */
-export function redactSecrets(text: string): string {
-  return text.includes('oken') ? text.replace(PLEX_TOKEN, '$1<redacted>') : text;
-}

@@ -12,6 +12,7 @@ import type {
 } from '../../contracts/phase.js';
 import type { AppliedFix, Fix } from '../../contracts/schemas.js';
 import { RatchetError } from '../../errors/ratchet-error.js';
+import { redactText } from '../../security/redact.js';
 import { locateJsonError } from './json-location.js';
 import {
   type PlaceholderValues,
@@ -146,7 +147,8 @@ async function invokeSubprocess(
       options: spec.options,
       input,
     };
-    await writeFile(values.input, `${JSON.stringify(request, null, 2)}\n`, { mode: 0o600 });
+    // Secrets reach a command through its environment, never through the request file.
+    await writeFile(values.input, redactText(`${JSON.stringify(request, null, 2)}\n`), { mode: 0o600 });
 
     const protocolEnv = protocolEnvironment(values);
     if (!spec.resultInFile) delete protocolEnv.RATCHET_OUTPUT;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ErrorType } from '@ratchet/core';
-import { plexTimestampToIso, redactSecrets, searchItemIdOf, updateGuidOf } from '@ratchet/plex';
+import { redactText } from '@ratchet/core';
+import { plexTimestampToIso, searchItemIdOf, updateGuidOf } from '@ratchet/plex';
 import { type TemplateCluster, TemplateMiner } from '../../mining/template-miner.js';
 import { detach } from '../detach.js';
 
@@ -95,7 +96,7 @@ export class ErrorTable {
         level: record.level,
         keyParts: keyParts.map((part) => detach(part)),
         cluster,
-        template: detail.template,
+        template: detail.template === undefined ? undefined : redactText(detail.template),
         count: 0,
         firstSeen: undefined,
         lastSeen: undefined,
@@ -107,7 +108,7 @@ export class ErrorTable {
         host: detach(detail.host),
         exceptionType: detach(detail.exceptionType),
         exceptionMessage: detach(
-          detail.exceptionMessage === undefined ? undefined : redactSecrets(detail.exceptionMessage),
+          detail.exceptionMessage === undefined ? undefined : redactText(detail.exceptionMessage),
         ),
       };
       this.errors.set(detach(key), error);
@@ -125,7 +126,7 @@ export class ErrorTable {
           : `${record.line}\n  ...\n${record.tail}`;
       const clipped =
         example.length > MAX_EXAMPLE_CHARS ? `${example.slice(0, MAX_EXAMPLE_CHARS)}...` : example;
-      error.examples.push(detach(redactSecrets(clipped)));
+      error.examples.push(detach(redactText(clipped)));
     }
     bounded(error.files, record.file, MAX_FILES_LISTED);
     bounded(
@@ -137,7 +138,7 @@ export class ErrorTable {
     error.host ??= detach(detail.host);
     error.exceptionType ??= detach(detail.exceptionType);
     error.exceptionMessage ??= detach(
-      detail.exceptionMessage === undefined ? undefined : redactSecrets(detail.exceptionMessage),
+      detail.exceptionMessage === undefined ? undefined : redactText(detail.exceptionMessage),
     );
   }
 

@@ -1,4 +1,4 @@
-import type { AggregateResult, ItemOutcome } from '@ratchet/core';
+import { type AggregateResult, type ItemOutcome, redactText } from '@ratchet/core';
 import type { LogRule } from '@ratchet/plex';
 import {
   ERROR_LEVELS,
@@ -535,7 +535,7 @@ export class PlexRecordState {
     }
     if (!isError) return;
     this.markFailed(record.operation);
-    const cluster = this.miner.add(record.message);
+    const cluster = this.miner.add(redactText(record.message));
     this.errors.add(
       record,
       'unknown',
