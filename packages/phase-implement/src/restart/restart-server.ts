@@ -83,7 +83,8 @@ export async function restartServer(
     const answer = await probeOnce(
       settings,
       options.token,
-      Math.min(settings.intervalMs * 5, deadline - Date.now()),
+      // A busy server may take a while to answer: give each check a few seconds, never past the deadline.
+      Math.max(50, Math.min(Math.max(settings.intervalMs * 5, 3_000), deadline - Date.now())),
     );
     if (answer === true) return { durationMs: Date.now() - started, healthChecks: checks };
     last = redactText(answer);

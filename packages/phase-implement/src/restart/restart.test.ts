@@ -116,9 +116,13 @@ describe('restart', () => {
     const applied = await phase.run({ fix: prefsFix() }, ctx);
     expect(applied.restarted).toBe(true);
     expect(server.restarts).toBe(1);
-    expect(server.identityRequests).toBe(4);
+    // Three 503s, then healthy: at least four checks, and the report counts every check the server saw
+    // (a check that timed out on a loaded machine is repeated, never counted as healthy).
+    expect(server.identityRequests).toBeGreaterThanOrEqual(4);
     expect([...server.tokens]).toEqual([TOKEN]);
-    expect(applied.changes[1]?.description).toMatch(/restarted; healthy after \d+ ms \(4 check\(s\)\)/);
+    expect(applied.changes[1]?.description).toMatch(
+      new RegExp(`restarted; healthy after \\d+ ms \\(${server.identityRequests} check\\(s\\)\\)`),
+    );
     expect(await allText(folder.root)).not.toContain(TOKEN);
     expect(log.lines.join('\n')).not.toContain(TOKEN);
   });
