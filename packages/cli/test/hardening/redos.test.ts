@@ -11,6 +11,36 @@ import { runBin } from './support.js';
 const EVIL_LINE_FORMAT = '^(?<message>(a+)+)$';
 const EVIL_LINE = `${'a'.repeat(33)}!`;
 
+async function evilProject(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'ratchet-redos-sigint-'));
+  mkdirSync(join(dir, 'root'));
+  // Enough lines that the phase is still reading when the signals arrive.
+  const log = createWriteStream(join(dir, 'evil.log'));
+  const chunk = `${EVIL_LINE}\n`.repeat(10_000);
+  for (let index = 0; index < 100; index += 1) if (!log.write(chunk)) await once(log, 'drain');
+  log.end();
+  await once(log, 'close');
+  writeFileSync(
+    join(dir, 'judge.mjs'),
+    "export default function createJudge() { return { name: 'judge', async run(input, ctx) { const after = await ctx.measure({}); return { decision: 'KEEP', rule: 'fixture', rationale: 'kept', after }; } }; }\n",
+  );
+  writeFileSync(
+    join(dir, 'ratchet.config.mjs'),
+    `export default {
+  objective: { metric: 'errorRecords', per: 'records', direction: 'lower' },
+  phases: {
+  aggregate: { use: '@ratchet/phase-aggregate', with: { preset: 'generic', logs: ['./evil.log'], lineFormat: ${JSON.stringify(EVIL_LINE_FORMAT)} } },
+  diagnose: { use: '@ratchet/phase-diagnose' },
+  implement: { use: '@ratchet/phase-implement', with: { roots: ['./root'] } },
+  test: { use: './judge.mjs' },
+  },
+  exit: { maxIterations: 1, plateau: false },
+};
+`,
+  );
+  return dir;
+}
+
 describe('user regexes cannot hang the loop (ReDoS)', () => {
   it('runs --line-format ^(?<message>(a+)+)$ over 33-character lines to the end', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ratchet-redos-'));
@@ -120,32 +150,7 @@ rules:
   });
 
   it('stops on Ctrl+C (SIGINT to the real bin) while the aggregate phase works through the evil pattern', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ratchet-redos-sigint-'));
-    mkdirSync(join(dir, 'root'));
-    // Enough lines that the phase is still reading when the signals arrive.
-    const log = createWriteStream(join(dir, 'evil.log'));
-    const chunk = `${EVIL_LINE}\n`.repeat(10_000);
-    for (let index = 0; index < 100; index += 1) if (!log.write(chunk)) await once(log, 'drain');
-    log.end();
-    await once(log, 'close');
-    writeFileSync(
-      join(dir, 'judge.mjs'),
-      "export default function createJudge() { return { name: 'judge', async run(input, ctx) { const after = await ctx.measure({}); return { decision: 'KEEP', rule: 'fixture', rationale: 'kept', after }; } }; }\n",
-    );
-    writeFileSync(
-      join(dir, 'ratchet.config.mjs'),
-      `export default {
-  objective: { metric: 'errorRecords', per: 'records', direction: 'lower' },
-  phases: {
-    aggregate: { use: '@ratchet/phase-aggregate', with: { preset: 'generic', logs: ['./evil.log'], lineFormat: ${JSON.stringify(EVIL_LINE_FORMAT)} } },
-    diagnose: { use: '@ratchet/phase-diagnose' },
-    implement: { use: '@ratchet/phase-implement', with: { roots: ['./root'] } },
-    test: { use: './judge.mjs' },
-  },
-  exit: { maxIterations: 1, plateau: false },
-};
-`,
-    );
+    const dir = await evilProject();
     const child = spawn(process.execPath, [BIN, 'run', '--yes'], {
       cwd: dir,
       env: { ...process.env, CI: '1', FORCE_COLOR: '0' },
@@ -183,4 +188,44 @@ rules:
     expect(existsSync(join(dir, '.ratchet', 'iterations', '01', 'aggregate.json'))).toBe(false);
     expect(stderr).toContain('stopped before the end of the logs');
   }, 180_000);
+  for (const how of ['SIGINT', 'SIGTERM', 'STOP file'] as const) {
+    it(`stops the measurement within a second on the first stop request (${how}), pauses, and resume measures again`, async () => {
+      const dir = await evilProject();
+      const child = spawn(process.execPath, [BIN, 'run', '--yes'], {
+        cwd: dir,
+        env: { ...process.env, CI: '1', FORCE_COLOR: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      let asked = false;
+      const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.stderr.setEncoding('utf8').on('data', (text: string) => {
+        stderr += text;
+        // One request only, once the aggregate phase is reading: no second Ctrl+C.
+        if (!asked && /aggregate .*…/.test(stderr)) {
+          asked = true;
+          if (how === 'STOP file') writeFileSync(join(dir, '.ratchet', 'STOP'), '');
+          else child.kill(how);
+        }
+      });
+      child.stdout.resume();
+      const [code] = (await once(child, 'close')) as [number | null];
+      clearTimeout(guard);
+      expect(asked, stderr).toBe(true);
+      expect(code, stderr).toBe(130);
+      const state = JSON.parse(readFileSync(join(dir, '.ratchet', 'loop_state.json'), 'utf8')) as {
+        status: string;
+        exitCondition: string;
+        cursor: { step: string };
+      };
+      // Paused by the stop, at the measurement it cut short, which was never written nor judged.
+      expect(state).toMatchObject({
+        status: 'paused',
+        exitCondition: 'manual_stop',
+        cursor: { step: 'aggregate' },
+      });
+      expect(existsSync(join(dir, '.ratchet', 'iterations', '01', 'aggregate.json'))).toBe(false);
+      expect(stderr).toContain('stopped before the end of the logs');
+    }, 180_000);
+  }
 });

@@ -28,6 +28,7 @@ import { iterationEndStep } from './steps/iteration-end.js';
 import { pretestStep } from './steps/pretest.js';
 import { selectStep } from './steps/select.js';
 import { testStep } from './steps/test.js';
+import { StopWatch } from './stop-watch.js';
 
 export { initialState } from './initial-state.js';
 export type { EngineOptions } from './step-context.js';
@@ -61,6 +62,9 @@ export class LoopEngine {
   private state!: LoopState;
   private readonly decisions: DecisionLog;
   private readonly ctx: StepContext;
+  private readonly stopWatch = new StopWatch(
+    () => this.options.stopRequested?.() === true || existsSync(this.stopFilePath()),
+  );
 
   constructor(
     @inject(TOKENS.Aggregate) aggregate: AggregatePhase,
@@ -81,6 +85,7 @@ export class LoopEngine {
       log,
       aggregate,
       signal: options.signal,
+      stopSignal: this.stopWatch.signal,
       state: () => this.state,
     });
     const engine = this;
@@ -131,8 +136,10 @@ export class LoopEngine {
         outDir: this.store.outDir,
         resumed: mode === 'resume',
       });
+      this.stopWatch.start();
       return await this.loop();
     } finally {
+      this.stopWatch.stop();
       // Also after a failure: the state was saved, and report writers want the last word.
       if (started) this.events.emit('run:end', { state: this.state });
       this.store.lock.release();
@@ -217,7 +224,8 @@ export class LoopEngine {
       return 'finished';
     } catch (error) {
       if (error instanceof StopNow) return 'interrupted';
-      if (this.options.signal?.aborted) {
+      // A phase cut short by a stop request (or the second Ctrl+C) did not fail: resume repeats it.
+      if (this.options.signal?.aborted || this.stopWatch.signal.aborted) {
         this.pause(
           'manual_stop',
           'interrupted: the run was stopped during a phase; `ratchet resume` repeats that phase',

@@ -23,6 +23,8 @@ export class PhaseRunner {
       log: Logger;
       aggregate: AggregatePhase;
       signal?: AbortSignal;
+      /** Aborted by the first stop request: a phase may end long work early (the loop then pauses). */
+      stopSignal?: AbortSignal;
       state: () => LoopState;
     },
   ) {}
@@ -64,6 +66,7 @@ export class PhaseRunner {
       runDir: store.iterationDir(iteration),
       outDir: store.outDir,
       signal: this.deps.signal ?? new AbortController().signal,
+      ...(this.deps.stopSignal ? { stopSignal: this.deps.stopSignal } : {}),
       log,
       events,
       state,
