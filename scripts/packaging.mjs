@@ -16,7 +16,6 @@ const DEV_ONLY = [
   /\.test\.ts$/,
   /\.test-helpers\.ts$/,
   /^tsconfig\.json$/,
-  /^CHANGELOG\.md$/,
 ];
 
 /** Never shipped and never checked: build output is checked against the sources instead. */
