@@ -136,6 +136,25 @@ try {
     sh(process.execPath, ['--input-type=module', '-e', check], { cwd: user });
   });
 
+  await step("the package READMEs' examples, as a program", () => {
+    // @ratchet/plex-sim, @ratchet/plex and @ratchet/phase-aggregate used alone, as their READMEs show.
+    const program = `
+      import { aggregatePlexLogs } from '@ratchet/phase-aggregate';
+      import { PlexClient } from '@ratchet/plex';
+      import { createSimulator } from '@ratchet/plex-sim';
+
+      const sim = await createSimulator({ dataDir: './alone-sim', port: 0 });
+      const plex = new PlexClient({ url: sim.url, token: sim.token });
+      await plex.identity();
+      const sections = await plex.sections();
+      await sim.close();
+      const result = await aggregatePlexLogs({ paths: ['./alone-sim/Logs/PMS Plugin Logs'] });
+      if (sections.length !== 1 || !(result.metrics.searchOps > 0) || result.errorTypes.length === 0)
+        throw new Error('unexpected: ' + JSON.stringify({ sections, metrics: result.metrics }));
+    `;
+    sh(process.execPath, ['--input-type=module', '-e', program], { cwd: user });
+  });
+
   await step('npx @ratchet/cli demo', () => {
     const demo = sh('npx', ['@ratchet/cli', 'demo', '--out', 'demo'], { cwd: user });
     if (!/^status: finished/m.test(demo.stdout)) fail(`the demo did not finish:\n${demo.stdout}`);
