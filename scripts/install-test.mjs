@@ -22,10 +22,13 @@ import {
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
 const started = performance.now();
+// A hung command fails the test instead of CI; generous, because CI machines are often loaded.
+const COMMAND_TIMEOUT_MS = 10 * 60_000;
+
+class Failure extends Error {}
 
 function fail(message) {
-  console.error(`install-test: FAILED: ${message}`);
-  process.exit(1);
+  throw new Failure(message);
 }
 
 async function step(name, body) {
@@ -47,7 +50,13 @@ function userEnv(extra = {}) {
 }
 
 function sh(command, args, { cwd, env = userEnv(), expect = [0] } = {}) {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: COMMAND_TIMEOUT_MS,
+  });
   const output = `${result.stdout}${result.stderr}`;
   if (!expect.includes(result.status)) {
     fail(`'${command} ${args.join(' ')}' in ${cwd} exited ${result.status ?? result.signal}\n${output}`);
@@ -68,27 +77,39 @@ function startSimulator(cwd, dataDir, token) {
     const onData = (chunk) => {
       seen += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(seen);
-      if (match) resolve({ url: match[1], stop: () => process.kill(-child.pid, 'SIGTERM') });
+      if (match) {
+        clearTimeout(timer);
+        resolve({
+          url: match[1],
+          stop: () => child.exitCode === null && process.kill(-child.pid, 'SIGTERM'),
+        });
+      }
     };
     child.stdout.setEncoding('utf8').on('data', onData);
     child.stderr.setEncoding('utf8').on('data', onData);
-    child.on('exit', (code) => reject(new Error(`ratchet sim exited ${code} before listening:\n${seen}`)));
+    child.on('exit', (code) => reject(new Failure(`ratchet sim exited ${code} before listening:\n${seen}`)));
+    const timer = setTimeout(() => {
+      process.kill(-child.pid, 'SIGKILL');
+      reject(new Failure(`ratchet sim did not listen within 2 minutes:\n${seen}`));
+    }, 120_000);
+    timer.unref();
   });
 }
 
 const packages = workspacePackages(root);
-for (const { dir, manifest } of packages) {
-  if (!existsSync(join(dir, 'dist'))) fail(`${manifest.name} is not built: run \`npm run build\` first`);
-}
-
 const work = mkdtempSync(join(tmpdir(), 'ratchet-install-test-'));
 const tarballDir = join(work, 'tarballs');
 const user = join(work, 'user');
 mkdirSync(tarballDir);
 mkdirSync(user);
 console.error(`install-test: Node ${process.versions.node}, in ${work}`);
+let passed = false;
 
 try {
+  for (const { dir, manifest } of packages) {
+    if (!existsSync(join(dir, 'dist'))) fail(`${manifest.name} is not built: run \`npm run build\` first`);
+  }
+
   const tarballs = await step(`packed ${packages.length} packages`, () => {
     const packed = packWorkspace(root, tarballDir);
     return packages.map((pkg) => {
@@ -208,8 +229,12 @@ try {
     sim.stop();
   }
   console.error(`install-test: passed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  passed = true;
+} catch (error) {
+  console.error(`install-test: FAILED: ${error instanceof Failure ? error.message : error.stack}`);
+  process.exitCode = 1;
 } finally {
-  if (keep) console.error(`install-test: kept ${work}`);
+  if (keep || !passed) console.error(`install-test: kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
 }
 
