@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,15 @@ describe('the packed packages', () => {
     expect(files('@ratchet/core')).toContain('schema.json');
     expect(files('@ratchet/cli')).toEqual(expect.arrayContaining(['bin/ratchet.js', 'dist/main.js']));
   });
+});
+
+describe('the public API', () => {
+  it.each(workspacePackages(root).map((pkg) => [pkg.manifest.name, pkg.dir] as const))(
+    '%s exports its API by name, not with export *',
+    (_name, dir) => {
+      expect(readFileSync(join(dir, 'src', 'index.ts'), 'utf8')).not.toMatch(/^export \* from/m);
+    },
+  );
 });
 
 describe('packageProblems', () => {
