@@ -195,17 +195,24 @@ try {
       PLEX_MEDIA_SERVER_LOG_DIR: join(simData, 'Logs'),
     });
 
+    const ctl = join(user, 'node_modules', '@ratchet', 'plex-sim', 'dist', 'ctl.js');
+    const restart = [process.execPath, ctl, 'restart', '--url', sim.url];
+
     await step('ratchet init --preset plex, ratchet validate', () => {
+      // As the README's real-server section runs it: init finds the install from the environment;
+      // there is no systemd here, so the restart command is given (the simulator's, as the CI rehearsal does).
       const project = join(user, 'init-plex');
       mkdirSync(project);
-      sh('npx', ['ratchet', 'init', '--preset', 'plex'], { cwd: project, env: plexEnv });
+      sh('npx', ['ratchet', 'init', '--preset', 'plex', '--restart-command', JSON.stringify(restart)], {
+        cwd: project,
+        env: plexEnv,
+      });
       sh('npx', ['ratchet', 'validate'], { cwd: project, env: plexEnv });
     });
 
     await step('a config naming each phase package, validated and run', () => {
       const project = join(user, 'by-name');
       mkdirSync(project);
-      const ctl = join(user, 'node_modules', '@ratchet', 'plex-sim', 'dist', 'ctl.js');
       const rules = join(user, 'node_modules', '@ratchet', 'plex-sim', 'rules', 'simdb.yaml');
       writeFileSync(join(project, 'ratchet.config.mjs'), byNameConfig({ ctl, rules }));
       sh('npx', ['ratchet', 'validate'], { cwd: project, env: plexEnv });
