@@ -1,35 +1,279 @@
 import 'reflect-metadata';
 
-export * from './config/env.js';
-export * from './config/load.js';
-export * from './config/metric-names.js';
-export * from './config/schema.js';
-export * from './contracts/actions.js';
-export * from './contracts/events.js';
-export * from './contracts/exit-policy.js';
-export * from './contracts/logger.js';
-export * from './contracts/phase.js';
-export * from './contracts/phase-module.js';
-export * from './contracts/schemas.js';
-export * from './contracts/state.js';
-export * from './di/tokens.js';
-export * from './engine/create-run.js';
-export * from './engine/final-reports.js';
-export * from './engine/ledger.js';
-export * from './engine/loop-engine.js';
-export * from './engine/objective.js';
-export * from './errors/ratchet-error.js';
-export * from './phases/load-phases.js';
-export * from './phases/module-loader.js';
-export * from './phases/subprocess/index.js';
-export * from './policies/builtin.js';
-export * from './reports/index.js';
-export * from './security/redact.js';
-export * from './security/user-regex.js';
-export * from './state/atomic-write.js';
-export * from './state/journal.js';
-export * from './state/lock.js';
-export * from './state/process-identity.js';
-export * from './state/run-store.js';
-export * from './stats/index.js';
-export * from './util/escape-control.js';
+export { envReferences, resolveEnv } from './config/env.js';
+export { CONFIG_SEARCH_PLACES, type LoadedConfig, loadConfig, parseConfig } from './config/load.js';
+export { checkMetricNames, declaredAggregateMetrics, nearestName } from './config/metric-names.js';
+export {
+  AggregatePhaseRefSchema,
+  CommandPhaseSchema,
+  configJsonSchema,
+  defineConfig,
+  durationMs,
+  type ExitConfig,
+  ExitConfigSchema,
+  type JudgeConfig,
+  JudgeConfigSchema,
+  ModulePhaseSchema,
+  type PhaseRef,
+  PhaseRefSchema,
+  type RatchetConfig,
+  type RatchetConfigInput,
+  RatchetConfigSchema,
+} from './config/schema.js';
+export {
+  ACTION_TYPES,
+  type CommandAction,
+  CommandActionSchema,
+  type DeleteAction,
+  DeleteActionSchema,
+  type EditAction,
+  EditActionSchema,
+  type JsonSetAction,
+  JsonSetActionSchema,
+  type KnownAction,
+  KnownActionSchema,
+  type PatchAction,
+  PatchActionSchema,
+  type RestartAction,
+  RestartActionSchema,
+  type SetPrefAction,
+  SetPrefActionSchema,
+} from './contracts/actions.js';
+export {
+  type DecisionRecord,
+  DecisionRecordSchema,
+  type LoopEventMap,
+  LoopEvents,
+} from './contracts/events.js';
+export type { ExitCheckpoint, ExitPolicy, ExitPolicyContext, ExitVerdict } from './contracts/exit-policy.js';
+export { type Logger, silentLogger } from './contracts/logger.js';
+export type {
+  AggregatePhase,
+  DiagnosePhase,
+  ImplementPhase,
+  Phase,
+  PhaseContext,
+  PhaseKind,
+  PhaseSet,
+  RecoverInfo,
+  TestPhase,
+} from './contracts/phase.js';
+export type { PhaseFactory, PhaseFactoryContext } from './contracts/phase-module.js';
+export {
+  type AggregateInput,
+  AggregateInputSchema,
+  type AggregateResult,
+  AggregateResultSchema,
+  type AppliedFix,
+  AppliedFixSchema,
+  type Change,
+  ChangeSchema,
+  type Decision,
+  DecisionSchema,
+  type DiagnoseInput,
+  DiagnoseInputSchema,
+  type Diagnosis,
+  DiagnosisSchema,
+  type ErrorType,
+  ErrorTypeSchema,
+  ExpectedImprovementSchema,
+  type Fix,
+  type FixAction,
+  FixActionSchema,
+  FixSchema,
+  type ImplementInput,
+  ImplementInputSchema,
+  IsoTimestampSchema,
+  type ItemOutcome,
+  ItemOutcomeSchema,
+  type Objective,
+  ObjectiveSchema,
+  PRIORITY_RANK,
+  type Priority,
+  PrioritySchema,
+  type Rate,
+  RateSchema,
+  type Recommendation,
+  RecommendationSchema,
+  type TestInput,
+  TestInputSchema,
+  type TestResult,
+  TestResultSchema,
+  type TimeWindow,
+  TimeWindowSchema,
+} from './contracts/schemas.js';
+export {
+  type Cursor,
+  CursorSchema,
+  type FixStatus,
+  FixStatusSchema,
+  type FixViews,
+  type IterationRecord,
+  IterationRecordSchema,
+  type IterationView,
+  IterationViewSchema,
+  type LedgerEntry,
+  LedgerEntrySchema,
+  type LoopState,
+  LoopStateSchema,
+  type LoopStateView,
+  type LoopStatus,
+  LoopStatusSchema,
+  STATE_VERSION,
+} from './contracts/state.js';
+export { TOKENS } from './di/tokens.js';
+export {
+  loadRunComponents,
+  type PreparedRun,
+  type PrepareRunOptions,
+  prepareRun,
+} from './engine/create-run.js';
+export { attachReportWriter, writeFinalReports } from './engine/final-reports.js';
+export {
+  addInconclusive,
+  beginApply,
+  dropAlternativesOf,
+  eligibleFixes,
+  entryOf,
+  fixViews,
+  type IterationFixes,
+  idsWithStatus,
+  iterationFixes,
+  iterationViews,
+  keptAfterBest,
+  lastKeptSeq,
+  markKept,
+  possiblyChanged,
+  queueAlternatives,
+  setStatus,
+  stateView,
+  takeNext,
+} from './engine/ledger.js';
+export {
+  ENGINE_OPTIONS,
+  type EngineOptions,
+  initialState,
+  LoopEngine,
+  type RunOutcome,
+} from './engine/loop-engine.js';
+export {
+  describeObjective,
+  improvementPct,
+  type ObjectiveValue,
+  objectiveValue,
+} from './engine/objective.js';
+export { describeError, type ErrorCode, isRatchetError, RatchetError } from './errors/ratchet-error.js';
+export {
+  isExitPolicy,
+  type LoadContext,
+  loadCustomPolicies,
+  loadPhase,
+  loadPhases,
+} from './phases/load-phases.js';
+export { importModule, resolveModule } from './phases/module-loader.js';
+export {
+  createSubprocessPhase,
+  DEFAULT_KILL_GRACE_MS,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  type JsonErrorLocation,
+  locateJsonError,
+  type PlaceholderValues,
+  type ProgressLine,
+  parseDuration,
+  parseProgressLine,
+  RESULT_SCHEMAS,
+  type ResolvedSubprocessSpec,
+  type ResultOf,
+  resolveSubprocessSpec,
+  SUBPROCESS_PROTOCOL_VERSION,
+  type SubprocessPhaseContext,
+  type SubprocessPhaseName,
+  type SubprocessPhaseOf,
+  type SubprocessPhaseSpec,
+  SubprocessPhaseSpecSchema,
+  type SubprocessRequest,
+  substitutePlaceholders,
+  validateResult,
+} from './phases/subprocess/index.js';
+export {
+  BUILTIN_POLICY_NAMES,
+  builtinPolicies,
+  deadlinePolicy,
+  EXIT_CONDITIONS,
+  evaluatePolicies,
+  maxIterationsPolicy,
+  noMoreFixesPolicy,
+  plateauPolicy,
+  regressionPolicy,
+  targetPolicy,
+} from './policies/builtin.js';
+export {
+  buildReportModel,
+  DEFAULT_REPORT_TITLE,
+  type FinalReportInput,
+  formatNumber,
+  formatPct,
+  formatSignedNumber,
+  type LineChartOptions,
+  type ReportModel,
+  renderFinalReportHtml,
+  renderFinalReportMarkdown,
+  renderIterationSummaryMarkdown,
+  renderLineChartSvg,
+  validateReportInput,
+  escapeMarkdownCell,
+  escapeMarkdownInline,
+  markdownCodeBlock,
+  markdownTable,
+} from './reports/index.js';
+export { type AtomicWriteOptions, writeFileAtomic, writeJsonAtomic } from './state/atomic-write.js';
+export { Journal, type JournalEntry, type JournalReadResult } from './state/journal.js';
+export { type LockOptions, type LockOwner, RunLock } from './state/lock.js';
+export { isProcessAlive, ownStartTime, type ProcessStat, readProcessStat } from './state/process-identity.js';
+export { RUN_FILES, RunStore } from './state/run-store.js';
+export {
+  alphaSpentAtLook,
+  alphaSpentThrough,
+  assertCount,
+  binomialTest,
+  binomialUpperTail,
+  type ExactTestResult,
+  exactMcNemarTest,
+  type FisherResult,
+  fisherExactTest,
+  gammaQuantile,
+  logChoose,
+  logFactorial,
+  logGamma,
+  type McNemarResult,
+  PAIRED_MIXTURE_PRIOR,
+  type PoissonRatesResult,
+  pairedMixtureEValue,
+  poissonRateInterval,
+  poissonRatesTest,
+  regularizedLowerGamma,
+  sumNoMoreLikely,
+  type TwoByTwo,
+  wilsonInterval,
+  wilsonRate,
+} from './stats/index.js';
+export { escapeControl } from './util/escape-control.js';
+export {
+  DEFAULT_SECRET_ENV,
+  REDACTED,
+  redactConfigSecrets,
+  redactProcessOutput,
+  redactText,
+  registerSecret,
+  SECRET_KEY,
+  SecretRedactor,
+  secretForms,
+  secretRedactor,
+} from './security/redact.js';
+export {
+  type CompileUserRegexOptions,
+  compileUserRegex,
+  type UserRegex,
+  type UserRegexMatch,
+} from './security/user-regex.js';
