@@ -211,22 +211,40 @@ export {
 export {
   buildReportModel,
   DEFAULT_REPORT_TITLE,
+  escapeMarkdownCell,
+  escapeMarkdownInline,
   type FinalReportInput,
   formatNumber,
   formatPct,
   formatSignedNumber,
   type LineChartOptions,
+  markdownCodeBlock,
+  markdownTable,
   type ReportModel,
   renderFinalReportHtml,
   renderFinalReportMarkdown,
   renderIterationSummaryMarkdown,
   renderLineChartSvg,
   validateReportInput,
-  escapeMarkdownCell,
-  escapeMarkdownInline,
-  markdownCodeBlock,
-  markdownTable,
 } from './reports/index.js';
+export {
+  DEFAULT_SECRET_ENV,
+  REDACTED,
+  redactConfigSecrets,
+  redactProcessOutput,
+  redactText,
+  registerSecret,
+  SECRET_KEY,
+  SecretRedactor,
+  secretForms,
+  secretRedactor,
+} from './security/redact.js';
+export {
+  type CompileUserRegexOptions,
+  compileUserRegex,
+  type UserRegex,
+  type UserRegexMatch,
+} from './security/user-regex.js';
 export { type AtomicWriteOptions, writeFileAtomic, writeJsonAtomic } from './state/atomic-write.js';
 export { Journal, type JournalEntry, type JournalReadResult } from './state/journal.js';
 export { type LockOptions, type LockOwner, RunLock } from './state/lock.js';
@@ -259,21 +277,3 @@ export {
   wilsonRate,
 } from './stats/index.js';
 export { escapeControl } from './util/escape-control.js';
-export {
-  DEFAULT_SECRET_ENV,
-  REDACTED,
-  redactConfigSecrets,
-  redactProcessOutput,
-  redactText,
-  registerSecret,
-  SECRET_KEY,
-  SecretRedactor,
-  secretForms,
-  secretRedactor,
-} from './security/redact.js';
-export {
-  type CompileUserRegexOptions,
-  compileUserRegex,
-  type UserRegex,
-  type UserRegexMatch,
-} from './security/user-regex.js';
