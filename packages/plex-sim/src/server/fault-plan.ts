@@ -14,7 +14,9 @@ export const SIM_ROUTE_NAMES = [
   'timeline',
   'metadata',
   'refresh',
+  'children',
   'activities',
+  'prefs',
   'agent-restart',
 ] as const;
 export type SimRouteName = (typeof SIM_ROUTE_NAMES)[number] | 'sim-status' | 'sim-faults';

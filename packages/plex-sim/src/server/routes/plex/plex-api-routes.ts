@@ -2,23 +2,27 @@ import type { SimMovie } from '../../../library/library.js';
 import { HttpProblem } from '../../http/http-problem.js';
 import { pagingValue } from '../../http/request.js';
 import { sendContainer } from '../../http/respond.js';
-import type { ContainerNode } from '../../media-container.js';
-import { SIM_SERVER_VERSION } from '../../version.js';
 import type { Route, SimContext } from '../route.js';
+import { filterItems } from './item-filters.js';
 import { metadataNode } from './metadata-node.js';
+import { identityNode, serverInfoNode, serverPrefsNode } from './server-info.js';
 
 /** The part of the Plex Media Server API the simulator serves (docs/plex-sim.md, "HTTP API"). */
 export function plexApiRoutes(context: SimContext): Route[] {
   const { library, byKey, runtime } = context;
   const section = library.section;
-  const identity = (): ContainerNode => ({
-    size: 0,
-    claimed: true,
-    machineIdentifier: library.machineIdentifier,
-    version: SIM_SERVER_VERSION,
-  });
   function requireSection(key: string): void {
     if (key !== section.key) throw new HttpProblem(404, `No library section ${key}`);
+  }
+  /** The items of a comma list of rating keys; unknown keys are skipped, 404 when none is known. */
+  function moviesFor(keys: string): SimMovie[] {
+    const movies = keys
+      .split(',')
+      .filter((key) => key !== '')
+      .map((key) => byKey.get(key))
+      .filter((movie): movie is SimMovie => movie !== undefined);
+    if (movies.length === 0) throw new HttpProblem(404, 'No such item');
+    return movies;
   }
 
   return [
@@ -30,7 +34,7 @@ export function plexApiRoutes(context: SimContext): Route[] {
       faultable: false,
       handle: (request, response) => {
         if (!runtime.healthy) throw new HttpProblem(503, 'The agent is restarting');
-        sendContainer(request, response, 200, identity());
+        sendContainer(request, response, 200, identityNode(library));
       },
     },
     {
@@ -40,21 +44,7 @@ export function plexApiRoutes(context: SimContext): Route[] {
       auth: true,
       faultable: true,
       handle: (request, response) => {
-        sendContainer(request, response, 200, {
-          ...identity(),
-          size: 4,
-          friendlyName: 'Ratchet SimDB server',
-          platform: 'Linux',
-          platformVersion: process.version,
-          myPlex: false,
-          transcoderActiveVideoSessions: 0,
-          updatedAt: Math.floor(Date.now() / 1000),
-          Directory: ['activities', 'identity', 'library', 'status'].map((key) => ({
-            count: 1,
-            key,
-            title: key,
-          })),
-        });
+        sendContainer(request, response, 200, serverInfoNode(library));
       },
     },
     {
@@ -105,7 +95,7 @@ export function plexApiRoutes(context: SimContext): Route[] {
               scannedAt: section.createdAt,
               content: true,
               directory: true,
-              hidden: 0,
+              hidden: false,
               Location: [{ id: 1, path: '/data/Movies' }],
             },
           ],
@@ -122,8 +112,9 @@ export function plexApiRoutes(context: SimContext): Route[] {
         requireSection(match[1]!);
         const start = pagingValue(request, url, 'X-Plex-Container-Start') ?? 0;
         const requested = pagingValue(request, url, 'X-Plex-Container-Size');
-        const total = library.movies.length;
-        const page = library.movies.slice(start, requested === undefined ? undefined : start + requested);
+        const matching = filterItems(library.movies, url.searchParams);
+        const total = matching.length;
+        const page = matching.slice(start, requested === undefined ? undefined : start + requested);
         response.setHeader('X-Plex-Container-Start', String(start));
         response.setHeader('X-Plex-Container-Total-Size', String(total));
         sendContainer(request, response, 200, {
@@ -167,12 +158,7 @@ export function plexApiRoutes(context: SimContext): Route[] {
       auth: true,
       faultable: true,
       handle: (request, response, match) => {
-        const movies = match[1]!
-          .split(',')
-          .filter((key) => key !== '')
-          .map((key) => byKey.get(key))
-          .filter((movie): movie is SimMovie => movie !== undefined);
-        if (movies.length === 0) throw new HttpProblem(404, 'No such item');
+        const movies = moviesFor(match[1]!);
         sendContainer(request, response, 200, {
           size: movies.length,
           allowSync: true,
@@ -187,22 +173,51 @@ export function plexApiRoutes(context: SimContext): Route[] {
     {
       name: 'refresh',
       method: 'PUT',
-      pattern: /^\/library\/metadata\/(\d+)\/refresh$/,
+      pattern: /^\/library\/metadata\/([\d,]+)\/refresh$/,
       auth: true,
       faultable: true,
       handle: (request, response, match) => {
-        const movie = byKey.get(match[1]!);
-        if (!movie) throw new HttpProblem(404, 'No such item');
+        const movies = moviesFor(match[1]!);
         if (!runtime.healthy) throw new HttpProblem(503, 'The agent is restarting');
-        const activity = runtime.enqueue(movie);
-        response.setHeader('X-Plex-Activity', activity.uuid);
+        const activities = movies.map((movie) => runtime.enqueue(movie));
+        response.setHeader('X-Plex-Activity', activities[0]!.uuid);
         sendContainer(request, response, 200, { size: 0, identifier: 'com.plexapp.plugins.library' });
+      },
+    },
+    {
+      name: 'children',
+      method: 'GET',
+      pattern: /^\/library\/metadata\/(\d+)\/children$/,
+      auth: true,
+      faultable: true,
+      handle: (request, response, match) => {
+        moviesFor(match[1]!);
+        // A movie has no children: a real server answers an empty container, as for a leaf.
+        sendContainer(request, response, 200, {
+          size: 0,
+          allowSync: true,
+          identifier: 'com.plexapp.plugins.library',
+          librarySectionID: Number(section.key),
+          librarySectionTitle: section.title,
+          librarySectionUUID: section.uuid,
+          parentRatingKey: match[1]!,
+        });
+      },
+    },
+    {
+      name: 'prefs',
+      method: 'GET',
+      pattern: /^\/:\/prefs$/,
+      auth: true,
+      faultable: true,
+      handle: (request, response) => {
+        sendContainer(request, response, 200, serverPrefsNode(library));
       },
     },
     {
       name: 'uncounted',
       method: 'GET',
-      pattern: /^\/library\/metadata\/(\d+)\/refresh$/,
+      pattern: /^\/library\/metadata\/([\d,]+)\/refresh$/,
       auth: true,
       faultable: false,
       handle: () => {
