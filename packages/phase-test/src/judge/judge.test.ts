@@ -103,6 +103,41 @@ describe('judge', () => {
     expect(result.rationale).toContain('8 fixed, 0 newly broken');
   });
 
+  it('keeps a fix aimed at a few items that fixed 6 of 160 and broke none, under the minimum effect', () => {
+    // The rehearsal's corrupt-bundle fix: 6 fixed, 0 broken, 117 still failing, 37 fine.
+    const before = items('k', 160, (i) => i < 123);
+    const after = items('k', 160, (i) => i >= 6 && i < 123);
+    const result = judgeOnce({
+      objective: titleFailuresPerSearch,
+      before: measurement({ titleMatchFailures: 123, searchOps: 160 }, before),
+      after: measurement({ titleMatchFailures: 117, searchOps: 160 }, after),
+      settings: settings(),
+    });
+    expect(result.evidence.test).toMatchObject({
+      kind: 'mcnemar',
+      broken: [],
+      stillFailing: 117,
+      stillOk: 37,
+    });
+    expect(result.evidence.effectPct).toBeLessThan(10);
+    expect(result.decision).toBe('KEEP');
+    expect(result.rule).toBe('significant-improvement');
+  });
+
+  it('does not keep a trade under the minimum effect: 12 fixed and 2 broken of 160', () => {
+    const before = items('t', 160, (i) => i < 120);
+    const after = items('t', 160, (i) => (i >= 12 && i < 120) || i === 150 || i === 151);
+    const result = judgeOnce({
+      objective: titleFailuresPerSearch,
+      before: measurement({ titleMatchFailures: 120, searchOps: 160 }, before),
+      after: measurement({ titleMatchFailures: 110, searchOps: 160 }, after),
+      settings: settings(),
+    });
+    expect(result.evidence.test).toMatchObject({ kind: 'mcnemar', stillFailing: 108 });
+    expect(result.evidence.effectPct).toBeLessThan(10);
+    expect(result.decision).not.toBe('KEEP');
+  });
+
   it('rolls back a fix that broke 7 items that were fine: e-value 425/11 = 38.6', () => {
     const result = judgeOnce({
       objective: titleFailuresPerSearch,

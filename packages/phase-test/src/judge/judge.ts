@@ -227,12 +227,16 @@ export function judge(input: JudgeInput): Judgement {
     return finish('ROLLBACK', 'critical-metric-regressed', evidence);
   const significant = test.pValue <= test.threshold;
   if (significant && testDirection === 'worse') return finish('ROLLBACK', 'significant-regression', evidence);
+  // The minimum effect guards against trading broken items for fixed ones for a small gain. A paired
+  // test in which items were fixed and none broke is no trade: a fix aimed at a few items (corrupt
+  // bundles, say) is kept on that evidence however small its share of the sample.
+  const noTrade = test.kind === 'mcnemar' && test.broken.length === 0 && test.fixed.length > 0;
   if (
     significant &&
     testDirection === 'better' &&
     test.samples >= settings.minSamples &&
     effectPct !== null &&
-    effectPct >= settings.minEffectPct
+    (effectPct >= settings.minEffectPct || (noTrade && effectPct > 0))
   ) {
     return finish('KEEP', 'significant-improvement', evidence);
   }
