@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type DecisionLog, exampleCopy, ratchet, readJson, run } from '../../_shared/example-project.js';
@@ -40,5 +40,37 @@ describe('a broken environment stops the run (the real bin on examples/web-servi
     const state = readJson<{ status: string; lastError: string }>(join(dir, '.ratchet', 'loop_state.json'));
     expect(state.status).toBe('failed');
     expect(state.lastError).toContain('ENVIRONMENT_BROKEN');
+  });
+});
+
+describe('no work before consent (the real bin on examples/web-service)', () => {
+  it('refuses --approve without a terminal with exit 2 and APPROVAL_NEEDS_TERMINAL, before any work', () => {
+    const dir = exampleCopy('web-service');
+    expect(run(process.execPath, ['bin/load.mjs'], dir).status).toBe(0);
+    const log = readFileSync(join(dir, 'logs', 'service.log'), 'utf8');
+    const result = ratchet(['run', '--approve'], dir);
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toContain('APPROVAL_NEEDS_TERMINAL');
+    expect(result.stderr).toContain('--yes');
+    // Nothing was measured, refreshed or changed: no run state, no new traffic in the log.
+    expect(existsSync(join(dir, '.ratchet', 'loop_state.json'))).toBe(false);
+    expect(readFileSync(join(dir, 'logs', 'service.log'), 'utf8')).toBe(log);
+  });
+
+  it('a second run marks the fixes already in place ALREADY_APPLIED and does not try them', () => {
+    const dir = exampleCopy('web-service');
+    expect(run(process.execPath, ['bin/load.mjs'], dir).status).toBe(0);
+    const first = ratchet(['run', '--json'], dir);
+    expect(first.status, first.stderr).toBe(0);
+    const second = ratchet(['run', '--json'], dir);
+    expect(second.status, second.stderr).toBe(0);
+    const decisions = readJson<DecisionLog>(join(dir, '.ratchet', 'decision_log.json')).decisions;
+    const byFix = new Map(decisions.map((d) => [d.fixId, d.outcome]));
+    expect(byFix.get('web-grow-cache')).toBe('ALREADY_APPLIED');
+    expect(byFix.get('web-raise-upstream-timeout')).toBe('ALREADY_APPLIED');
+    expect(readJson(join(dir, 'config', 'service.json'))).toEqual({
+      cache: { entries: 48 },
+      upstream: { timeoutMs: 250 },
+    });
   });
 });
