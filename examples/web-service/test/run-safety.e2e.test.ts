@@ -74,3 +74,17 @@ describe('no work before consent (the real bin on examples/web-service)', () => 
     });
   });
 });
+
+describe('a plan on the terminal (the real bin on examples/web-service)', () => {
+  it('--dry-run --json prints the diff of every change on stderr, stdout stays one JSON document', () => {
+    const dir = exampleCopy('web-service');
+    expect(run(process.execPath, ['bin/load.mjs'], dir).status).toBe(0);
+    const result = ratchet(['run', '--dry-run', '--json'], dir);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).status).toBe('finished');
+    expect(result.stderr).toContain('plan for web-cache-everything');
+    expect(result.stderr).toContain('-  "cache": { "entries": 8 },');
+    expect(result.stderr).toContain('+  "cache": { "entries": 1000 },');
+    expect(result.stderr).toContain('+  "upstream": { "timeoutMs": 250 }');
+  });
+});

@@ -6,14 +6,19 @@ export function escapeControlLocal(text: string): string {
 }
 
 /** A fix's planned changes as `terraform plan` shows them: what each change does, then its diff. */
-export function formatPlan(fix: Fix, applied: AppliedFix | undefined, verb = 'would'): string {
-  const lines = [`${fix.id}${fix.name ? `: ${fix.name}` : ''} (${fix.priority})`];
+export function formatPlan(fix: Fix, applied: AppliedFix | undefined): string {
+  const title = `${fix.id}${fix.name ? `: ${fix.name}` : ''} (${fix.priority})`;
   if (!applied) {
-    lines.push(`  the implement phase gives no preview; ${fix.actions.length} action(s)`);
-  } else if (applied.changes.length === 0) {
-    lines.push(`  ${verb} change nothing`);
+    return `${escapeControlLocal(`${title}\n  the implement phase gives no preview; ${fix.actions.length} action(s)`)}\n`;
   }
-  for (const change of applied?.changes ?? []) {
+  return formatChanges(title, applied.changes);
+}
+
+/** A title, then each change with its diff, indented; control characters escaped. */
+export function formatChanges(title: string, changes: AppliedFix['changes']): string {
+  const lines = [title];
+  if (changes.length === 0) lines.push('  would change nothing');
+  for (const change of changes) {
     lines.push(`  ~ ${change.description ?? change.action}${change.path ? ` (${change.path})` : ''}`);
     const diff = (change as { diff?: unknown }).diff;
     if (typeof diff === 'string') lines.push(diff.replace(/\n$/, '').replace(/^/gm, '    '));
