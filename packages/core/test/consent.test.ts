@@ -85,3 +85,16 @@ describe("a kept fix's alternatives stay dropped", () => {
     expect(system.applied.has('slow-down')).toBe(false);
   });
 });
+
+describe('the pause reason of an inconclusive test', () => {
+  it('counts against maxMonitor, the number of inconclusive tests allowed', async () => {
+    const system = createFakeSystem({
+      baseErrors: 40,
+      maxMonitor: 3,
+      diagnoses: [[{ id: 'unsure', effect: -1, decision: 'MONITOR' }], []],
+    });
+    const engine = system.engine();
+    expect(await engine.run('start')).toBe('paused');
+    expect(engine.currentState.exitReason).toContain('inconclusive 1 of 3 time(s) judge.maxMonitor allows');
+  });
+});
