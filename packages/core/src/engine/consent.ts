@@ -26,7 +26,7 @@ export function changesNothing(preview: AppliedFix): boolean {
  * it is already in place (ALREADY_APPLIED), or the user declined it (DECLINED).
  */
 export async function consentTo(ctx: StepContext, fix: Fix): Promise<boolean> {
-  const { state, options } = ctx;
+  const { options } = ctx;
   const implement = ctx.phases.implement;
   let preview: AppliedFix | undefined;
   if (implement.preview) {
