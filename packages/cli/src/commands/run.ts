@@ -90,7 +90,7 @@ function askOnTerminal(progress: ProgressDisplay) {
     progress.done();
     process.stderr.write(formatPlan(fix, preview));
     const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await new Promise<string>((done) => rl.question(`Apply ${fix.id}? [y/N] `, done));
+    const answer = await new Promise<string>((done) => rl.question(`Apply fix '${fix.id}'? [y/N] `, done));
     rl.close();
     return /^\s*y(es)?\s*$/i.test(answer);
   };

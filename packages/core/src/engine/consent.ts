@@ -31,9 +31,15 @@ export async function consentTo(ctx: StepContext, fix: Fix): Promise<boolean> {
   let preview: AppliedFix | undefined;
   if (implement.preview) {
     const previewOf = implement.preview.bind(implement);
-    const raw = await ctx.runner.run('preview', (phaseCtx) => previewOf(fix, phaseCtx), fix);
-    preview = AppliedFixSchema.parse(raw);
-    if (changesNothing(preview)) {
+    try {
+      const raw = await ctx.runner.run('preview', (phaseCtx) => previewOf(fix, phaseCtx), fix);
+      preview = AppliedFixSchema.parse(raw);
+    } catch (error) {
+      // The apply meets the same problem and records it (APPLY_FAILED); the preview only informs.
+      if (ctx.options.signal?.aborted) throw error;
+      ctx.log.warn(`no preview of ${fix.id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (preview && changesNothing(preview)) {
       skip(ctx, fix, 'already_applied');
       ctx.recordDecision({
         fix,
