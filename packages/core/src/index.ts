@@ -261,6 +261,7 @@ export {
   type FisherResult,
   fisherExactTest,
   gammaQuantile,
+  garwoodInterval,
   logChoose,
   logFactorial,
   logGamma,

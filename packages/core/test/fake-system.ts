@@ -43,7 +43,7 @@ export interface FakeSystemOptions {
 
 export function createFakeSystem(options: FakeSystemOptions) {
   const applied = new Set<string>();
-  const calls = { aggregate: 0, diagnose: 0, implement: 0, rollback: 0, recover: 0, test: 0 };
+  const calls = { aggregate: 0, diagnose: 0, pretest: 0, implement: 0, rollback: 0, recover: 0, test: 0 };
   const all = new Map(options.diagnoses.flat().map((fix) => [fix.id, fix]));
   const testCounts = new Map<string, number>();
   const requests = options.requests ?? 100;
@@ -98,6 +98,7 @@ export function createFakeSystem(options: FakeSystemOptions) {
     ...(options.measureBefore
       ? {
           async measureBefore(input: { fix: Fix }) {
+            calls.pretest += 1;
             return { metrics: { errors: errors(), requests }, errorTypes: [], takenFor: input.fix.id };
           },
         }

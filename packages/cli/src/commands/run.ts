@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
+  type AppliedFix,
   attachReportWriter,
   escapeControl,
+  type Fix,
   type LoadedConfig,
   type LoopState,
   loadConfig,
@@ -15,6 +17,7 @@ import {
 import { EXIT } from '../exit-codes.js';
 import { CLI_FILE } from '../paths.js';
 import { outputClosed } from '../ui/closed-output.js';
+import { formatPlan } from '../ui/plan.js';
 import { ProgressDisplay } from '../ui/progress.js';
 import { summarize } from '../ui/summary.js';
 import { outDirOf, refuseOutputInsideRoots } from './overlap.js';
@@ -73,12 +76,41 @@ function waitForEnter(progress: ProgressDisplay) {
   };
 }
 
+/** Whether the run must ask before each fix: `--approve`, or `approve: true` in the implement phase's options. */
+function approvalAsked(loaded: LoadedConfig, flags: RunFlags): boolean {
+  if (flags.yes || flags.dryRun) return false;
+  const implement = (loaded.config as { phases?: { implement?: { with?: { approve?: unknown } } } }).phases
+    ?.implement;
+  return flags.approve === true || implement?.with?.approve === true;
+}
+
+/** Shows the fix's plan on stderr and asks y/N on the terminal. */
+function askOnTerminal(progress: ProgressDisplay) {
+  return async (fix: Fix, preview: AppliedFix | undefined): Promise<boolean> => {
+    progress.done();
+    process.stderr.write(formatPlan(fix, preview));
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await new Promise<string>((done) => rl.question(`Apply fix '${fix.id}'? [y/N] `, done));
+    rl.close();
+    return /^\s*y(es)?\s*$/i.test(answer);
+  };
+}
+
 export async function executeRun(
   loaded: LoadedConfig,
   mode: 'start' | 'resume',
   flags: RunFlags & { outDir?: string },
 ): Promise<{ outcome: RunOutcome; state: LoopState; outDir: string }> {
   refuseOutputInsideRoots(loaded, outDirOf(loaded, flags.outDir));
+  const asks = approvalAsked(loaded, flags);
+  if (asks && !process.stdin.isTTY) {
+    // Nobody can answer: refuse before any work, rather than measure and refresh for nothing.
+    throw new RatchetError(
+      'APPROVAL_NEEDS_TERMINAL',
+      'fixes need approval (--approve or `approve: true` in the implement phase), but there is no terminal to ask on; nothing was done',
+      { hint: 'run in a terminal, pass --yes to approve every fix in advance, or --dry-run to see the plan' },
+    );
+  }
   const progress = new ProgressDisplay();
   const stop = installStopHandlers(progress);
   try {
@@ -88,8 +120,10 @@ export async function executeRun(
       log: progress.logger(flags.verbose),
       maxIterations: flags.maxIterations,
       dryRun: flags.dryRun,
-      yes: flags.yes,
-      approve: flags.approve,
+      // When the run asks, it asks once, before any work for the fix: the phase itself does not ask again.
+      yes: flags.yes || asks,
+      approve: asks ? false : flags.approve,
+      ...(asks ? { approveFix: askOnTerminal(progress) } : {}),
       beforeIteration: flags.step ? waitForEnter(progress) : undefined,
       stopRequested: stop.stopRequested,
       signal: stop.signal,

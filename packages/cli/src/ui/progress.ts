@@ -1,4 +1,5 @@
 import { escapeControl, formatNumber, type Logger, type LoopEvents } from '@ratchet/core';
+import { formatChanges } from './plan.js';
 
 export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
@@ -60,11 +61,17 @@ export class ProgressDisplay {
           .join(', ')})`,
       ),
     );
-    events.on('decision', (d) =>
+    events.on('decision', (d) => {
       this.line(
         `  ${d.outcome.padEnd(8)} ${d.fixId}: objective ${formatNumber(d.objectiveBefore)} -> ${formatNumber(d.objectiveAfter)}; next: ${d.next}`,
-      ),
-    );
+      );
+      // A dry run is a plan: show what each fix would change, diff included, like `terraform plan`.
+      const changes = d.evidence?.changes;
+      if (d.outcome === 'DRY_RUN' && Array.isArray(changes)) {
+        const plan = formatChanges(`  plan for ${d.fixId}${d.fixName ? `: ${d.fixName}` : ''}:`, changes);
+        for (const text of plan.trimEnd().split('\n')) this.line(`  ${text}`);
+      }
+    });
     events.on('pause', ({ reason }) => this.line(`paused: ${reason}`));
     events.on('exit', ({ condition, reason }) => this.line(`exit: ${condition} — ${reason}`));
   }

@@ -13,7 +13,10 @@ export const DecisionRecordSchema = z.looseObject({
   fixName: z.string().optional(),
   priority: PrioritySchema.optional(),
   rootCause: z.string().optional(),
-  outcome: z.union([DecisionSchema, z.enum(['APPLY_FAILED', 'RESTORED', 'DRY_RUN'])]),
+  outcome: z.union([
+    DecisionSchema,
+    z.enum(['APPLY_FAILED', 'RESTORED', 'DRY_RUN', 'DECLINED', 'ALREADY_APPLIED']),
+  ]),
   next: z.string().describe('What the loop does next, in words'),
   rationale: z.string(),
   rule: z.string().optional(),
@@ -28,12 +31,18 @@ export interface LoopEventMap {
   'run:end': [{ state: Readonly<LoopState> }];
   'iteration:start': [{ iteration: number }];
   'iteration:end': [{ iteration: number; objective: number | null }];
-  'phase:start': [{ phase: PhaseKind | 'pretest' | 'rollback' | 'recover'; iteration: number; fix?: Fix }];
+  'phase:start': [
+    { phase: PhaseKind | 'pretest' | 'preview' | 'rollback' | 'recover'; iteration: number; fix?: Fix },
+  ];
   'phase:end': [
-    { phase: PhaseKind | 'pretest' | 'rollback' | 'recover'; iteration: number; durationMs: number },
+    {
+      phase: PhaseKind | 'pretest' | 'preview' | 'rollback' | 'recover';
+      iteration: number;
+      durationMs: number;
+    },
   ];
   'phase:failure': [
-    { phase: PhaseKind | 'pretest' | 'rollback' | 'recover'; iteration: number; error: Error },
+    { phase: PhaseKind | 'pretest' | 'preview' | 'rollback' | 'recover'; iteration: number; error: Error },
   ];
   'phase:progress': [{ phase: string; message: string; done?: number; total?: number }];
   measurement: [{ iteration: number; objective: number | null; metrics: Record<string, number> }];

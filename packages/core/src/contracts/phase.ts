@@ -77,6 +77,12 @@ export interface ImplementPhase extends Phase<ImplementInput, AppliedFix> {
    * backups) so the loop can go on from a clean state. A throw stops the run (ROLLBACK_FAILED).
    */
   recover?(fix: Fix, ctx: PhaseContext, info?: RecoverInfo): Promise<void>;
+  /**
+   * What applying the fix would change, without changing or writing anything (each change may carry
+   * a `diff`). The engine shows it before asking for approval, and skips a fix that would change
+   * nothing (ALREADY_APPLIED).
+   */
+  preview?(fix: Fix, ctx: PhaseContext): Promise<AppliedFix>;
 }
 
 export interface RecoverInfo {

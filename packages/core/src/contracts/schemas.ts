@@ -17,8 +17,10 @@ export const RateSchema = z.object({
   value: z.number().describe('numerator / denominator (NaN-free: 0 when the denominator is 0)'),
   numerator: z.number(),
   denominator: z.number(),
-  low: z.number().optional().describe('Wilson 95% interval, lower bound'),
-  high: z.number().optional().describe('Wilson 95% interval, upper bound'),
+  low: z.number().optional().describe('95% interval, lower bound'),
+  high: z.number().optional().describe('95% interval, upper bound'),
+  /** Wilson for a share of records (a proportion); Garwood (exact Poisson) for a count per exposure. */
+  interval: z.enum(['wilson', 'garwood']).optional(),
 });
 export type Rate = z.infer<typeof RateSchema>;
 

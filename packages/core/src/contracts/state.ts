@@ -65,6 +65,10 @@ export const FixStatusSchema = z.enum([
   'restored',
   'dry_run',
   'rollback_failed',
+  /** The user said no when asked; nothing was changed. */
+  'declined',
+  /** The fix's actions would change nothing: it is already in place. */
+  'already_applied',
 ]);
 export type FixStatus = z.infer<typeof FixStatusSchema>;
 

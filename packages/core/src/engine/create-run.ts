@@ -28,6 +28,8 @@ export interface PrepareRunOptions {
   /** Ask before each fix (`--approve`), for implement phases that support it. */
   approve?: boolean;
   beforeIteration?: (iteration: number) => Promise<void>;
+  /** Asks before each fix, before any work for it (see EngineOptions.approveFix). */
+  approveFix?: EngineOptions['approveFix'];
   stopRequested?: () => boolean;
   signal?: AbortSignal;
   /** Files to resolve phase packages from after the config's folder (the CLI passes its own). */
@@ -122,6 +124,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     stopFile: config.exit.stopFile,
     dryRun: options.dryRun,
     beforeIteration: options.beforeIteration,
+    ...(options.approveFix ? { approveFix: options.approveFix } : {}),
     stopRequested: options.stopRequested,
     signal: options.signal,
     // The config as written, secrets redacted: `${PLEX_TOKEN}` stays a reference, never its value.

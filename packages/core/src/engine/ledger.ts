@@ -25,10 +25,23 @@ export function idsWithStatus(state: Pick<LoopState, 'ledger'>, ...statuses: Fix
     .map(([id]) => id);
 }
 
-/** The fixes of a diagnosis worth trying: at or above the priority bar, not tried before. */
+/**
+ * The fixes of a diagnosis worth trying: at or above the priority bar, not tried before, and not an
+ * alternative of a kept fix (a later diagnosis proposing it again does not bring it back).
+ */
 export function eligibleFixes(state: LoopState, diagnosis: Diagnosis, bar: Priority): Fix[] {
+  const keptFamilies = new Set(
+    Object.values(state.ledger)
+      .filter((entry) => entry.status === 'kept')
+      .flatMap((entry) => [entry.fix.id, ...(entry.fix.alternativeOf ? [entry.fix.alternativeOf] : [])]),
+  );
+  const ofKeptFamily = (fix: Fix) =>
+    keptFamilies.has(fix.id) || (fix.alternativeOf !== undefined && keptFamilies.has(fix.alternativeOf));
   return diagnosis.fixes.filter(
-    (fix) => state.ledger[fix.id] === undefined && PRIORITY_RANK[fix.priority] >= PRIORITY_RANK[bar],
+    (fix) =>
+      state.ledger[fix.id] === undefined &&
+      !ofKeptFamily(fix) &&
+      PRIORITY_RANK[fix.priority] >= PRIORITY_RANK[bar],
   );
 }
 

@@ -7,7 +7,7 @@ import type { LoopState } from '../contracts/state.js';
 import { type ResultOf, validateResult } from '../phases/subprocess/result-schemas.js';
 import type { RunStore } from '../state/run-store.js';
 
-export type PhaseStep = PhaseKind | 'pretest' | 'rollback' | 'recover';
+export type PhaseStep = PhaseKind | 'pretest' | 'preview' | 'rollback' | 'recover';
 
 /**
  * Runs one phase call: announces it, builds its context, and checks its output with the one

@@ -2,7 +2,14 @@ import type { DecisionRecord, LoopEvents } from '../contracts/events.js';
 import type { ExitCheckpoint, ExitPolicy, ExitVerdict } from '../contracts/exit-policy.js';
 import type { Logger } from '../contracts/logger.js';
 import type { PhaseSet } from '../contracts/phase.js';
-import type { AggregateResult, Fix, Objective, Priority, TestResult } from '../contracts/schemas.js';
+import type {
+  AggregateResult,
+  AppliedFix,
+  Fix,
+  Objective,
+  Priority,
+  TestResult,
+} from '../contracts/schemas.js';
 import type { Cursor, IterationRecord, LoopState } from '../contracts/state.js';
 import { RatchetError } from '../errors/ratchet-error.js';
 import { evaluatePolicies } from '../policies/builtin.js';
@@ -29,6 +36,11 @@ export interface EngineOptions {
   stopRequested?: () => boolean;
   /** Aborted by the second Ctrl+C: phases abandon their work. */
   signal?: AbortSignal;
+  /**
+   * Asks the user whether to apply a fix, before any work for it (the pretest included), showing
+   * the implement phase's preview when it gives one. False: the fix is DECLINED.
+   */
+  approveFix?: (fix: Fix, preview: AppliedFix | undefined) => Promise<boolean>;
   /** Written to run_config.json once a new run is accepted (never over a run it refuses). */
   runConfig?: unknown;
 }

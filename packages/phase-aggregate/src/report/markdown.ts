@@ -42,7 +42,12 @@ export function renderAggregateMarkdown(result: AggregateResult): string {
     /^(urlErrors|modelErrors|exceptions|titleMatchFailures|errorRecords)Per/.test(name),
   );
   if (shown.length > 0) {
-    out.push('## Rates (Wilson 95% intervals)', '', '| rate | value |', '| --- | --- |');
+    out.push(
+      '## Rates (95% intervals: Garwood for counts per search, Wilson for shares of records)',
+      '',
+      '| rate | value |',
+      '| --- | --- |',
+    );
     for (const [name, rate] of shown) out.push(`| ${cell(name)} | ${rateText(rate)} |`);
     out.push('');
   }

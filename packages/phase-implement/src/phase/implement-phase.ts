@@ -87,6 +87,17 @@ export class FileImplementPhase implements ImplementPhase {
     return { roots, baseDir: this.options.baseDir };
   }
 
+  /** What applying the fix would change, with diffs; nothing is changed or written. */
+  async preview(fix: Fix, _ctx: PhaseContext): Promise<AppliedFix> {
+    const plan = await planFix(
+      fix.id,
+      parseActions(fix.id, fix.actions),
+      await this.scope(),
+      this.options.restart !== undefined,
+    );
+    return this.dryRunResult(fix, plan, Date.now());
+  }
+
   async run(input: ImplementInput, ctx: PhaseContext): Promise<AppliedFix> {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Logger, redactText, registerSecret } from '@ratchet/core';
+import { type Logger, RatchetError, redactText, registerSecret } from '@ratchet/core';
 import { runArgv } from '../actions/command.js';
 import { displayUrl } from './display-url.js';
 
@@ -73,7 +73,13 @@ export async function restartServer(
   try {
     await runArgv(settings.command, { timeoutMs: settings.commandTimeoutMs, signal: options.signal });
   } catch (error) {
-    throw new Error(`restart command failed: ${redactText((error as Error).message)}`);
+    throw new RatchetError(
+      'RESTART_FAILED',
+      `restart command failed: ${redactText((error as Error).message)}`,
+      {
+        hint: 'check the restart command of the implement phase (`ratchet validate` runs the world checks)',
+      },
+    );
   }
   const deadline = Date.now() + settings.timeoutMs;
   let checks = 0;
@@ -93,7 +99,9 @@ export async function restartServer(
     await sleep(settings.intervalMs, undefined, { signal: options.signal });
   }
   const what = settings.healthUrl ? displayUrl(settings.healthUrl) : 'the health command';
-  throw new Error(
+  throw new RatchetError(
+    'HEALTH_CHECK_FAILED',
     `the server did not become healthy within ${settings.timeoutMs} ms (${what}, last answer: ${last})`,
+    { hint: 'check that the server starts with the restart command, and the health check URL or command' },
   );
 }

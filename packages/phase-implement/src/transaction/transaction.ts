@@ -239,7 +239,10 @@ export class FixTransaction {
         saveManifest: () => writeManifest(folder, manifest),
       });
     } catch (error) {
-      if (isRatchetError(error)) throw error;
+      // A failed restart keeps its own code as the cause: the engine stops the run on it.
+      const restartFailed =
+        isRatchetError(error) && (error.code === 'RESTART_FAILED' || error.code === 'HEALTH_CHECK_FAILED');
+      if (isRatchetError(error) && !restartFailed) throw error;
       throw actionFailed(fixId, step, this.redact((error as Error).message), error);
     }
   }

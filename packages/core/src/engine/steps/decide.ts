@@ -39,7 +39,7 @@ export async function decideStep(ctx: StepContext, cursor: Cursor): Promise<Curs
         ctx.recordDecision({ ...decide, outcome: 'MONITOR', next: 'paused: retest with `ratchet resume`' });
         state.status = 'paused';
         state.exitCondition = null;
-        state.exitReason = `waiting for a retest of ${fix.id} (inconclusive ${count} of ${options.maxMonitor + 1} times): ${test.rationale}`;
+        state.exitReason = `waiting for a retest of ${fix.id} (inconclusive ${count} of ${options.maxMonitor} time(s) judge.maxMonitor allows; one more is a rollback): ${test.rationale}`;
         return { step: 'test', fix, before: cursor.before };
       }
       await undoFix(ctx, entry, 'test');

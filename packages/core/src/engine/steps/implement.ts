@@ -1,5 +1,6 @@
 import type { Cursor, LedgerEntry } from '../../contracts/state.js';
 import { describeError, RatchetError } from '../../errors/ratchet-error.js';
+import { brokenEnvironment, environmentError } from '../environment.js';
 import { beginApply } from '../ledger.js';
 import { checkExit, required, type StepContext } from '../step-context.js';
 import { finish } from './finish.js';
@@ -62,6 +63,8 @@ async function applyFailed(ctx: StepContext, entry: LedgerEntry, error: unknown)
     next: 'next fix',
     rationale: `the fix could not be applied, and was rolled back: ${message}`,
   });
+  const broken = brokenEnvironment(error);
+  if (broken) throw environmentError(`applying ${entry.fix.id}`, broken, true);
   const verdict = checkExit(ctx, 'decision');
   return verdict ? finish(ctx, verdict) : { step: 'select' };
 }

@@ -1,5 +1,6 @@
 import type { Cursor } from '../../contracts/state.js';
 import { describeError } from '../../errors/ratchet-error.js';
+import { brokenEnvironment, environmentError } from '../environment.js';
 import { required, type StepContext } from '../step-context.js';
 
 /** Lets the test phase measure what it will test, right before the fix changes anything. */
@@ -24,6 +25,8 @@ export async function pretestStep(ctx: StepContext, cursor: Cursor): Promise<Cur
     return { step: 'implement', fix, before };
   } catch (error) {
     if (ctx.options.signal?.aborted) throw error;
+    const broken = brokenEnvironment(error);
+    if (broken) throw environmentError(`measuring before ${fix.id}`, broken, false);
     ctx.log.warn(
       `the measurement before ${fix.id} failed (${describeError(error)}); the test compares with the latest measurement instead`,
     );

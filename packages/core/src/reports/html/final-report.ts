@@ -231,7 +231,7 @@ function renderFixes(model: ReportModel): string {
   return `<section id="fixes"><h2>Fixes</h2>
 ${group('Kept', 'fixes-kept', model.fixes.kept, 'No fix was kept.')}
 ${group('Rolled back', 'fixes-rolled-back', model.fixes.rolledBack, 'No fix was rolled back.')}
-${group('Failed to apply', 'fixes-failed', model.fixes.failed, 'Every attempted fix applied cleanly.')}
+${group('Failed to apply', 'fixes-failed', model.fixes.failed, model.counts.kept + model.counts.rolledBack + model.counts.failed === 0 ? 'No fix was attempted.' : 'Every attempted fix applied cleanly.')}
 </section>`;
 }
 

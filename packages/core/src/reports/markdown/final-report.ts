@@ -274,7 +274,13 @@ export function renderFinalReportMarkdownFromModel(model: ReportModel): string {
       : '## Decisions\n\nNo decision was taken.',
     renderFixGroup('Fixes kept', model.fixes.kept, 'No fix was kept.'),
     renderFixGroup('Fixes rolled back', model.fixes.rolledBack, 'No fix was rolled back.'),
-    renderFixGroup('Fixes that failed to apply', model.fixes.failed, 'Every attempted fix applied cleanly.'),
+    renderFixGroup(
+      'Fixes that failed to apply',
+      model.fixes.failed,
+      model.counts.kept + model.counts.rolledBack + model.counts.failed === 0
+        ? 'No fix was attempted.'
+        : 'Every attempted fix applied cleanly.',
+    ),
     renderErrorTypes(model),
     renderRecommendations(model),
     `## Conclusion\n\n${model.conclusion.map(md).join(' ')}`,

@@ -419,7 +419,9 @@ function conclude(model: Omit<ReportModel, 'conclusion'>): string[] {
     );
   } else if (objective.improvementPct < 0) {
     lines.push(
-      `The objective is ${Math.abs(objective.improvementPct).toFixed(1)}% worse than at the baseline after ${state.iterationHistory.length} iteration(s); review the kept fixes and the regression policy.`,
+      counts.kept === 0
+        ? `The objective is ${Math.abs(objective.improvementPct).toFixed(1)}% worse than at the baseline after ${state.iterationHistory.length} iteration(s), with no fix kept: nothing Ratchet changed is in place, so the change came from the traffic (the test refreshes included), not from a fix.`
+        : `The objective is ${Math.abs(objective.improvementPct).toFixed(1)}% worse than at the baseline after ${state.iterationHistory.length} iteration(s); review the kept fixes and the regression policy.`,
     );
   } else {
     lines.push(`The objective did not change over ${state.iterationHistory.length} iteration(s).`);
