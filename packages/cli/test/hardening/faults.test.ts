@@ -154,12 +154,13 @@ describe('faults: the Plex server misbehaves while a fix is tested, in a real de
     ]);
   }, 900_000);
 
-  it('restores the files of a fix whose agent restart the server refuses (503), and goes on', async () => {
+  it('restores the files of a fix whose agent restart the server refuses (503), and stops: the environment is broken', async () => {
     const run = await demoWithFaults([{ route: 'agent-restart', fault: '503' }], {});
-    expect(run.code, run.stderr).toBe(0);
+    // A restart that fails would fail every fix: the run stops after the first, with a coded error.
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('ENVIRONMENT_BROKEN');
     expect(run.stderr).not.toMatch(STACK_TRACE);
-    expect(run.decisions.length).toBeGreaterThan(0);
-    expect(new Set(run.decisions.map((d) => d.outcome))).toEqual(new Set(['APPLY_FAILED']));
+    expect(run.decisions.map((d) => d.outcome)).toEqual(['APPLY_FAILED']);
     // Every fix was undone: the agent's preferences are the shipped ones, byte for byte.
     expect(run.prefs).toBe(serializePrefs(SHIPPED_PREFS));
     expect(`${run.stdout}${run.stderr}`).not.toContain(TOKEN);
@@ -206,7 +207,7 @@ describe('faults: a server that answers nonsense or nothing', () => {
 });
 
 describe('faults: the machine around the run', () => {
-  it('fails a fix whose restart command hangs, restores the files and goes on', async () => {
+  it('fails a fix whose restart command hangs, restores the files and stops the run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ratchet-hang-'));
     mkdirSync(join(dir, 'root'));
     writeFileSync(join(dir, 'root', 'settings.conf'), 'retries=0\n');
@@ -246,7 +247,8 @@ describe('faults: the machine around the run', () => {
       }),
     );
     const run = await runBin(['run', '--yes', '--json'], { cwd: dir, timeoutMs: 60_000 });
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('ENVIRONMENT_BROKEN');
     expect(run.stderr).toMatch(/restart/i);
     expect(run.stderr).toMatch(/time/i);
     expect(run.stderr).not.toMatch(STACK_TRACE);
